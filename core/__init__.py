@@ -1,0 +1,1 @@
+"""Tyndau core: the platform every feature package stands on."""

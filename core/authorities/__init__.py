@@ -1,0 +1,1 @@
+"""Authorities (akimats, maslikhats, ministries, Government, National Kurultai) and the escalation ladder."""

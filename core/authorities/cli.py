@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+authorities_cli = AppGroup("authorities")

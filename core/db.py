@@ -1,0 +1,92 @@
+"""The database: declarative base with a naming convention, the session, and ``commit()``.
+
+``commit()`` is the one place a unit of work ends. It commits and then sends the jobs and
+mail that the unit of work queued with ``core.jobs.enqueue_after_commit``; a rollback drops
+them, so a failed request sends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+PENDING_KEY = "tyndau_pending_jobs"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def pending_jobs(session: Session | None = None) -> list:
+    session = session or db.session()
+    return session.info.setdefault(PENDING_KEY, [])
+
+
+def commit() -> None:
+    """Commit the unit of work, then dispatch what it queued for after the commit."""
+    session = db.session()
+    session.commit()
+    queued = list(session.info.pop(PENDING_KEY, []))
+    if queued:
+        from core.jobs import dispatch
+
+        for func, args in queued:
+            dispatch(func, *args)
+
+
+def rollback() -> None:
+    db.session.rollback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_soft(session: Session, previous_transaction) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,28 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+
+from core.db import db
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    from core.authorities.models import Authority
+    from core.territories.models import Territory
+
+    stats = {
+        "territories": db.session.scalar(sa.select(sa.func.count()).select_from(Territory)) or 0,
+        "authorities": db.session.scalar(sa.select(sa.func.count()).select_from(Authority)) or 0,
+    }
+    return render_template("core/home.html", stats=stats)
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(sa.text("SELECT 1"))
+    return jsonify(status="ok")

@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+seed_cli = AppGroup("seed", help="Demo data.")

@@ -1,0 +1,1 @@
+"""Territories: the KATO classifier as a tree (region → district → rural district/town → settlement)."""

@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+territories_cli = AppGroup("territories")

@@ -1,0 +1,1 @@
+"""Tyndau councils package (features arrive with their own issue)."""

@@ -1,0 +1,5 @@
+"""Public councils: arrive with their own issue."""
+
+from flask import Blueprint
+
+bp = Blueprint("councils", __name__, url_prefix="/councils")

@@ -1,0 +1,1 @@
+"""Tyndau feedback package (features arrive with their own issue)."""

@@ -1,0 +1,1 @@
+"""Tyndau petitions package (features arrive with their own issue)."""

@@ -1,0 +1,16 @@
+"""The composition root: builds the core app and plugs in the feature packages.
+
+gunicorn 'wsgi:create_app()'  ·  flask --app wsgi run
+"""
+
+from __future__ import annotations
+
+from core.app import build_app
+
+
+def create_app(overrides: dict | None = None):
+    from councils.views import bp as councils_bp
+    from feedback.views import bp as feedback_bp
+    from petitions.views import bp as petitions_bp
+
+    return build_app(overrides, blueprints=(feedback_bp, petitions_bp, councils_bp))
