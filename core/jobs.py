@@ -34,6 +34,8 @@ def resolve(path: str) -> Callable:
 
 def enqueue_after_commit(func: Callable, *args) -> None:
     """Queue ``func(*args)`` to run once the current unit of work has committed."""
+    # Begin the transaction now, so that a rollback (which drops the queue) always has one to end.
+    db.session.connection()
     pending_jobs().append((func, args))
 
 

@@ -54,12 +54,45 @@ def _test_config(tmp_path_factory) -> dict:
     return config
 
 
+TEST_JOB_CALLS: list = []
+
+
+def remember_call(*args):
+    TEST_JOB_CALLS.append(args)
+
+
+def _test_routes():
+    """Routes that exist only in tests: an unexpected crash, a domain error, a failed unit of work."""
+    from flask import Blueprint
+
+    from core.errors import NotAllowed
+    from core.jobs import enqueue_after_commit
+
+    bp = Blueprint("_test", __name__, url_prefix="/_test")
+
+    @bp.get("/crash")
+    def crash():
+        raise RuntimeError("unexpected")
+
+    @bp.get("/not-allowed")
+    def not_allowed():
+        raise NotAllowed()
+
+    @bp.get("/queue-then-fail")
+    def queue_then_fail():
+        enqueue_after_commit(remember_call, "from a failed request")
+        raise RuntimeError("the unit of work failed")
+
+    return bp
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from core.i18n_build import compile_catalogs
 
     compile_catalogs()
     application = create_app(_test_config(tmp_path_factory))
+    application.register_blueprint(_test_routes())
     with application.app_context():
         _db.drop_all()
         _db.create_all()
@@ -152,7 +185,8 @@ def run_jobs(app, monkeypatch):
 
     def run() -> int:
         count = queue.count
-        SimpleWorker([queue], connection=connection).work(burst=True)
+        with app.app_context():
+            SimpleWorker([queue], connection=connection).work(burst=True)
         return count
 
     run.queue = queue

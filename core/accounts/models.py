@@ -47,7 +47,7 @@ class User(UserMixin, db.Model):
 
     home_territory = relationship("Territory", lazy="joined")
     grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="RoleGrant.user_id"
     )
 
     def get_id(self) -> str:
