@@ -38,6 +38,11 @@ def _init_extensions(app: Flask) -> None:
     from core import i18n
 
     db.init_app(app)
+    with app.app_context():
+        from core.db import configure_engine
+
+        for engine in db.engines.values():
+            configure_engine(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(

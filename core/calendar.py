@@ -34,6 +34,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.db import commit, db, utcnow
@@ -277,7 +278,7 @@ class CalendarDayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date."))])
     kind = SelectField(
         _l("Kind"),
-        choices=[(k.value, DAY_KIND_LABELS[k]) for k in DayKind],
+        choices=lambda: [SelectChoice(k.value, str(DAY_KIND_LABELS[k])) for k in DayKind],
         validators=[DataRequired()],
     )
     name_kk = StringField(_l("Name in Kazakh"), validators=[Optional(), Length(max=200)])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 def register(app) -> None:
     from core.accounts.cli import users_cli
-    from core.authorities.cli import authorities_cli
     from core.audit_cli import audit_cli
+    from core.authorities.cli import authorities_cli
     from core.calendar import calendar_cli
     from core.jobs_cli import jobs_cli
     from core.seed import seed_cli

@@ -43,6 +43,10 @@ DEFAULTS: dict[str, object] = {
     "EMAIL_TOKEN_MAX_AGE": 3 * 24 * 3600,
     "PASSWORD_RESET_MAX_AGE": 2 * 3600,
     "PASSWORD_MIN_LENGTH": 10,
+    # argon2id cost; the defaults are argon2-cffi's recommended ones (RFC 9106 low-memory profile).
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
     "IIN_HASH_KEY": None,
     "KATO_PATH": None,  # the full classifier for `flask seed demo`; defaults to ../shared/data/kato/kato.csv
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,

@@ -57,6 +57,24 @@ db = SQLAlchemy(model_class=Base)
 PENDING_KEY = "tyndau_pending_jobs"
 
 
+def configure_engine(engine: sa.Engine) -> None:
+    """SQLite: real transactions (so SAVEPOINTs work), foreign keys on, wait for locks."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

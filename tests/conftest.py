@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from core.db import db as _db
 from wsgi import create_app
@@ -39,6 +41,10 @@ def _test_config(tmp_path_factory) -> dict:
         "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{instance / 'test.db'}",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Cheap argon2 so the suite is quick; production keeps the library's recommended cost.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "MAIL_OUTBOX": str(instance / "outbox"),
@@ -133,15 +139,33 @@ def db(app):
             yield _db
         finally:
             _db.session.remove()
-            _db.session.configure(join_transaction_mode="conservative_savepoint")
+            _db.session.configure(join_transaction_mode="conditional_savepoint")
             engines[None] = original
             if outer.is_active:
                 outer.rollback()
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g``, its own session on the test's connection),
+    as in production; the test's own app context is hidden while the request runs."""
+
+    def open(self, *args, **kwargs):
+        outer = _cv_app.get(None)
+        if outer is not None:
+            _db.session.flush()  # the request sees what the test set up
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            if outer is not None:
+                _db.session.expire_all()  # and the test sees what the request changed
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -201,8 +225,16 @@ def make_user(db):
 
     counter = {"n": 0}
 
-    def make(email=None, password=PASSWORD, display_name="Айгүл Серікова", locale="kk", verified=True,
-             roles=(), home=None, **fields):
+    def make(
+        email=None,
+        password=PASSWORD,
+        display_name="Айгүл Серікова",
+        locale="kk",
+        verified=True,
+        roles=(),
+        home=None,
+        **fields,
+    ):
         counter["n"] += 1
         user = User(
             email=email or f"user{counter['n']}@example.kz",

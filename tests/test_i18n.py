@@ -22,9 +22,17 @@ def _extracted() -> set:
         method_map, options_map = parse_mapping_cfg(fh)
     ids = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={"_": None, "_l": None, "gettext": None,
-                                                      "lazy_gettext": None, "ngettext": (1, 2),
-                                                      "lazy_ngettext": (1, 2)}
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords={
+            "_": None,
+            "_l": None,
+            "gettext": None,
+            "lazy_gettext": None,
+            "ngettext": (1, 2),
+            "lazy_ngettext": (1, 2),
+        },
     ):
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids

@@ -52,9 +52,7 @@ def test_upgrade_from_empty_matches_models(empty_database, tmp_path):
     with app.app_context():
         upgrade()
         with _db.engine.connect() as conn:
-            diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata
-            )
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(revision="base")
         upgrade()

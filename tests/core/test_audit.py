@@ -25,9 +25,7 @@ def test_altered_row_is_named(db, runner):
     audit.record("test.one", ("things", "1"), None, amount=1)
     victim = audit.record("test.two", ("things", "2"), None, amount=2)
     audit.record("test.three", ("things", "3"), None, amount=3)
-    db.session.execute(
-        sa.update(AuditEntry).where(AuditEntry.id == victim.id).values(details='{"amount": 200}')
-    )
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == victim.id).values(details='{"amount": 200}'))
     db.session.expire_all()
     checked, broken = audit.verify()
     assert broken is not None and broken.entry_id == victim.id
