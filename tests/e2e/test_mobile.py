@@ -1,0 +1,84 @@
+"""A 360 px phone: no horizontal scrolling, the header stays usable, the registration form works."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import needs_catalogs
+from tests.e2e.test_accessibility import PAGES
+
+CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+
+
+def horizontal_overflow(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            const wide = [...document.querySelectorAll('body *')]
+                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5)
+                .map(el => el.tagName.toLowerCase()
+                           + (el.className ? '.' + String(el.className).trim().replace(/ +/g, '.') : '')
+                           + ' right=' + Math.round(el.getBoundingClientRect().right));
+            return {scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, wide};
+        }"""
+    )
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_horizontal_scroll_and_header_usable(phone_page, name, server_errors):
+    path, status = PAGES[name]
+    script_errors: list[str] = []
+    phone_page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+    phone_page.on("console", lambda m: script_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    response = phone_page.goto(path)
+    assert response.status == status
+    assert not script_errors, f"script errors or CSP violations on {path}: {script_errors}"
+    sizes = horizontal_overflow(phone_page)
+    assert sizes["scrollWidth"] <= sizes["innerWidth"] + 1, f"{path} scrolls sideways at 360 px: {sizes}"
+    languages = phone_page.locator("header nav:has(a[hreflang])")
+    assert languages.is_visible(), "the language switch is hidden"
+    for code in ("kk", "ru", "en"):
+        assert languages.locator(f'a[hreflang="{code}"]').is_visible(), f"the {code} link is hidden"
+    main_nav = phone_page.locator("header nav:not(:has(a[hreflang]))").first
+    assert main_nav.is_visible(), "the main navigation is hidden"
+    assert main_nav.locator('a[href^="/account/login"]').is_visible()
+    assert main_nav.locator('a[href^="/account/register"]').is_visible()
+    assert not server_errors.new(), f"the server raised: {server_errors.new()}"
+
+
+@pytest.mark.parametrize(
+    "lang", [pytest.param("kk", marks=needs_catalogs), pytest.param("ru", marks=needs_catalogs), "en"]
+)
+def test_registration_errors_on_empty_submit(new_page, lang, server_errors):
+    page = new_page(lang=lang, width=360, height=740, is_mobile=True, has_touch=True)
+    page.goto(f"/account/register?lang={lang}")
+    form = page.locator("form:has(input[name=password_confirm])")
+    # Skip the browser's own required-field bubbles so the server's messages are shown.
+    form.evaluate("f => { f.noValidate = true; }")
+    with page.expect_navigation():
+        form.locator("[type=submit]").first.tap()
+    assert page.locator("html").get_attribute("lang") == lang
+    errors = page.locator("form:has(input[name=password_confirm]) .error")
+    assert errors.count() >= 1, "no field errors after an empty submit"
+    text = " ".join(errors.all_inner_texts())
+    if lang == "en":
+        assert not CYRILLIC.search(text), f"English page shows non-English errors: {text}"
+    else:
+        assert CYRILLIC.search(text), f"the {lang} page shows untranslated errors: {text}"
+    assert page.locator("[aria-invalid=true]").count() >= 1
+    sizes = horizontal_overflow(page)
+    assert sizes["scrollWidth"] <= sizes["innerWidth"] + 1, f"errors widen the page: {sizes}"
+    assert not server_errors.new(), f"the server raised: {server_errors.new()}"
+
+
+def test_registration_on_a_phone(new_page, register, user_row, server_errors):
+    page = new_page(lang="kk", width=360, height=740, is_mobile=True, has_touch=True)
+    address = register(page, locale="ru")
+    assert user_row(address) is not None, "no user created: " + page.locator("main").inner_text()
+    assert user_row(address)["locale"] == "ru"
+    sizes = horizontal_overflow(page)
+    assert sizes["scrollWidth"] <= sizes["innerWidth"] + 1, f"{page.url} scrolls sideways: {sizes}"
+    assert not server_errors.new(), f"the server raised: {server_errors.new()}"
