@@ -212,7 +212,7 @@ def set_home_territory():
         return redirect(url_for("accounts.profile"))
     commit()
     flash(_("Your home place has been saved."), "success")
-    return redirect(url_for("accounts.profile"))
+    return redirect(safe_next(request.form.get("next"), default=url_for("accounts.profile")))
 
 
 def _current_language() -> str:

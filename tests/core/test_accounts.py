@@ -540,6 +540,11 @@ def test_home_territory_view(client, db, make_user, login, territories):
     assert "Сельский округ" in page
     assert "/territories/pick?next=" in page
 
+    back = client.post("/account/home-territory", data={"territory_code": "991010000", "next": "/territories/"})
+    assert back.headers["Location"].endswith("/territories/")
+    offsite = client.post("/account/home-territory", data={"territory_code": "991010000", "next": "//evil.example"})
+    assert offsite.headers["Location"].endswith("/account/profile")
+
     refused = client.post("/account/home-territory", data={"territory_code": "991000000"}, follow_redirects=True)
     assert user.home_territory_code == "991010000"
     assert refused.status_code == 200
