@@ -91,7 +91,7 @@ translations: $(STAMP)
 		--ignore-dirs '.* _* node_modules instance' -o translations/messages.pot .
 	for locale in $(LOCALES); do \
 		if [ -f translations/$$locale/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update -i translations/messages.pot -d translations -l $$locale; \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations -l $$locale; \
 		else \
 			$(BIN)/pybabel init -i translations/messages.pot -d translations -l $$locale; \
 		fi; \
