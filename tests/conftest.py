@@ -36,6 +36,9 @@ def _test_config(tmp_path_factory) -> dict:
     url = os.environ.get("DATABASE_URL")
     config = {
         "TESTING": True,
+        # Tests read English messages unless they ask for a language; Kazakh as the real default is
+        # tested in tests/test_i18n.py and by the browser tests.
+        "BABEL_DEFAULT_LOCALE": "en",
         "SECRET_KEY": "test-secret",
         "IIN_HASH_KEY": "test-iin-key",
         "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{instance / 'test.db'}",
@@ -229,7 +232,7 @@ def make_user(db):
         email=None,
         password=PASSWORD,
         display_name="Айгүл Серікова",
-        locale="kk",
+        locale="en",
         verified=True,
         roles=(),
         home=None,

@@ -76,7 +76,18 @@ def test_catalog_placeholders_match(locale):
     assert not errors, errors[:20]
 
 
-def test_kazakh_is_the_default_language(client):
+@pytest.fixture
+def kazakh_default(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "kk")
+
+
+def test_kazakh_is_the_shipped_default():
+    from core.config import DEFAULTS
+
+    assert DEFAULTS["BABEL_DEFAULT_LOCALE"] == "kk"
+
+
+def test_kazakh_is_the_default_language(client, kazakh_default):
     page = client.get("/", headers={"Accept-Language": ""})
     assert b'<html lang="kk">' in page.data
 
@@ -100,7 +111,7 @@ def test_browser_language_is_used_when_nothing_was_chosen(client):
     assert b'<html lang="ru">' in page.data
 
 
-def test_unknown_language_is_ignored(client):
+def test_unknown_language_is_ignored(client, kazakh_default):
     page = client.get("/?lang=de", headers={"Accept-Language": ""})
     assert b'<html lang="kk">' in page.data
 
