@@ -7,6 +7,7 @@ them, so a failed request sends nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -73,6 +74,19 @@ def configure_engine(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What an idempotent bulk load did: rows added, changed, and already as given."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
 
 
 def utcnow() -> datetime:

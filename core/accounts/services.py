@@ -506,15 +506,13 @@ def revoke_role(user: User, role, authority=None, actor=None) -> bool:
 
 
 def find_authority(key_or_id: str):
-    """An authority by numeric id or by key (``akimat:710000000``)."""
-    from core.authorities.models import Authority
+    """An authority by numeric id or by key (``akimat:710000000``); a clear error if there is none."""
+    from core.authorities import services as authorities
 
     value = (key_or_id or "").strip()
     if not value:
         raise NotFound(_("Please name an authority."))
-    authority = db.session.get(Authority, int(value)) if value.isdigit() else None
-    if authority is None:
-        authority = db.session.scalar(sa.select(Authority).where(Authority.key == value))
+    authority = authorities.find_authority(value)
     if authority is None:
         raise NotFound(_("There is no authority %(key)s.", key=value))
     return authority
@@ -522,28 +520,11 @@ def find_authority(key_or_id: str):
 
 def search_authorities(query: str, limit: int = 20) -> list:
     """Authorities whose key or name (any language) contains ``query``."""
-    from core.authorities.models import Authority
+    from core.authorities import services as authorities
 
-    query = (query or "").strip()
-    if not query:
+    if not (query or "").strip():
         return []
-    pattern = f"%{query}%"
-    lowered = f"%{query.casefold()}%"
-    stmt = (
-        sa.select(Authority)
-        .where(
-            sa.or_(
-                Authority.key.ilike(pattern),
-                Authority.name_kk.ilike(pattern),
-                Authority.name_ru.ilike(pattern),
-                Authority.name_en.ilike(pattern),
-                sa.func.lower(Authority.name_ru).like(lowered),
-            )
-        )
-        .order_by(Authority.key)
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    return authorities.search_authorities(query, per_page=limit).items
 
 
 def users_query(search: str | None = None):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from core import audit
 from core.accounts.models import Role, RoleGrant, User
 from core.authorities.models import Authority, AuthorityKind
-from core.db import db
+from core.db import UpsertCounts, db
 from core.errors import AppError
 from core.territories.models import REPUBLICAN_CITIES, Level, Territory
 
@@ -73,15 +73,7 @@ INDEX_KINDS = (
 _FIELDS = ("kind", "name_kk", "name_ru", "name_en", "territory_code")
 
 
-@dataclass(frozen=True)
-class GenerateResult:
-    added: int
-    updated: int
-    unchanged: int
-
-    @property
-    def total(self) -> int:
-        return self.added + self.updated + self.unchanged
+GenerateResult = UpsertCounts
 
 
 @dataclass(frozen=True)
@@ -359,18 +351,21 @@ def officers_of(authority: Authority, roles=(Role.OFFICER, Role.HEAD)) -> list[U
 def search_authorities(
     query: str = "", kinds=None, page: int = 1, per_page: int = 30, name_field: str = "name_ru"
 ) -> Page:
-    """Authorities of ``kinds`` whose kk, ru or en name contains ``query`` (case-insensitive), one page.
+    """Authorities of ``kinds`` whose kk, ru or en name or key contains ``query`` (case-insensitive), one page.
 
     Names are matched in Python (SQLite lowers only ASCII); there are a few thousand authorities at most.
     """
-    statement = sa.select(Authority.id, Authority.kind, Authority.name_kk, Authority.name_ru, Authority.name_en)
+    statement = sa.select(
+        Authority.id, Authority.key, Authority.kind, Authority.name_kk, Authority.name_ru, Authority.name_en
+    )
     if kinds:
         statement = statement.where(Authority.kind.in_(list(kinds)))
     needle = " ".join((query or "").split()).casefold()
     rows = [
         row
         for row in db.session.execute(statement)
-        if not needle or any(needle in (name or "").casefold() for name in (row.name_kk, row.name_ru, row.name_en))
+        if not needle
+        or any(needle in (name or "").casefold() for name in (row.key, row.name_kk, row.name_ru, row.name_en))
     ]
     rows.sort(key=lambda r: (KIND_ORDER.index(r.kind), (getattr(r, name_field) or r.name_ru).casefold(), r.id))
     total = len(rows)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.db import db, utcnow
+from core.db import UpsertCounts, db, utcnow
 from core.errors import AppError
 from core.i18n import localized
 from core.territories.importer import CODE_RE, KatoFormatError, derive_tree, read_rows
@@ -52,15 +52,7 @@ class KatoImportError(AppError):
         super().__init__(f"{self.total} bad row(s), nothing imported: {text}")
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    added: int
-    updated: int
-    unchanged: int
-
-    @property
-    def total(self) -> int:
-        return self.added + self.updated + self.unchanged
+ImportResult = UpsertCounts
 
 
 @dataclass(frozen=True)
