@@ -72,3 +72,18 @@ def test_session_cookie_is_hardened_by_default():
     assert DEFAULTS["SESSION_COOKIE_SECURE"] is True
     assert DEFAULTS["SESSION_COOKIE_HTTPONLY"] is True
     assert DEFAULTS["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_home_shows_the_ladder_above_the_users_home(client, kato, make_user, login):
+    citizen = make_user(home="623633100")  # a village of Ainabulak rural district, Zhanaarka district
+    login(citizen)
+    page = client.get("/?lang=ru").get_data(as_text=True)
+    expected = ["Айнабулакский", "Жанааркинский район", "область Ұлытау", "Правительство", "Национальный курултай"]
+    positions = [page.index(name) for name in expected]
+    assert positions == sorted(positions)
+
+
+def test_home_without_a_home_place_offers_the_picker(client, make_user, login):
+    login(make_user())
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert "/territories/pick?next=" in page

@@ -91,3 +91,30 @@ def test_real_redis_worker_runs_jobs(app, db, monkeypatch):
     SimpleWorker([queue], connection=connection).work(burst=True)
     assert CALLS == [(5,)]
     _db.session.rollback()
+
+
+def write_marker(path, text):
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL)")
+def test_flask_jobs_worker_runs_queued_jobs_in_a_forked_horse(app, monkeypatch, tmp_path):
+    """`flask jobs worker --burst` against real Redis: the job runs in rq's forked work horse."""
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(os.environ["REDIS_URL"])
+    queue = Queue("tyndau-test-worker", connection=connection)
+    queue.empty()
+    monkeypatch.setitem(app.extensions, "tyndau_queue", queue)
+    marker = tmp_path / "ran.txt"
+    with app.app_context():  # a real engine (not the per-test connection): the worker disposes it before forking
+        jobs.enqueue_after_commit(write_marker, str(marker), "done by the worker")
+        commit()
+        _db.session.remove()
+    assert queue.count == 1
+    result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst", "--no-scheduler"])
+    assert result.exit_code == 0, result.output
+    assert marker.read_text() == "done by the worker"
+    assert queue.count == 0

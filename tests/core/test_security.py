@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from core.accounts import services
@@ -62,7 +65,18 @@ def test_forms_carry_a_csrf_token_when_enabled(app, client, monkeypatch):
         assert b'name="csrf_token"' in client.get(path).data
 
 
-def test_auth_posts_are_rate_limited_with_a_page_in_the_users_language(app, tmp_path, monkeypatch):
+@pytest.fixture(params=["memory", "redis"])
+def limit_storage(request):
+    """Rate-limit storage: memory (the embedded default) and Redis (production) when REDIS_URL is set."""
+    if request.param == "memory":
+        return "memory://"
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs a real Redis (REDIS_URL)")
+    return url
+
+
+def test_auth_posts_are_rate_limited_with_a_page_in_the_users_language(app, tmp_path, monkeypatch, limit_storage):
     """A fresh app with limits on (the shared test app has them off); the 429 page is in Russian."""
     from core.db import db as _db
     from core.extensions import limiter
@@ -78,7 +92,8 @@ def test_auth_posts_are_rate_limited_with_a_page_in_the_users_language(app, tmp_
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'limits.db'}",
         MAIL_OUTBOX=str(tmp_path / "outbox"),
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI=limit_storage,
+        RATELIMIT_KEY_PREFIX=f"tyndau-test-{uuid.uuid4().hex}",
         RATELIMIT_AUTH="2 per minute",
     )
     fresh = create_app(config)
@@ -93,6 +108,7 @@ def test_auth_posts_are_rate_limited_with_a_page_in_the_users_language(app, tmp_
         page = limited.get_data(as_text=True)
         assert '<html lang="ru">' in page
         assert "429" in page
+        assert "Слишком много запросов" in page
         assert client.get("/account/reset").status_code == 200  # only POSTs count
         login_posts = [client.post("/account/login", data={}).status_code for _ in range(3)]
         assert login_posts[-1] == 429
