@@ -147,6 +147,31 @@ class GrantRoleForm(FlaskForm):
     submit = SubmitField(_l("Grant role"))
 
 
+def optional_role_choices() -> list[SelectChoice]:
+    return [SelectChoice("", str(_l("No role (citizen)"))), *role_choices()]
+
+
+class NewUserForm(FlaskForm):
+    """An administrator creates an account, optionally with a role (``flask users create`` on a page)."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED_EMAIL), Length(max=254), ValidEmail()])
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Please enter the person's name.")), Length(max=120)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Please choose a password.")), PasswordPolicy("email")]
+    )
+    locale = SelectField(_l("Language for messages"), choices=language_choices, default="kk")
+    verified = BooleanField(_l("The email address is confirmed"), default=True)
+    role = SelectField(_l("Role"), choices=optional_role_choices, default="")
+    authority = StringField(
+        _l("Authority (for officer and head)"),
+        validators=[Length(max=64)],
+        description=_l("The authority's key, e.g. akimat:710000000, or its number."),
+    )
+    submit = SubmitField(_l("Create user"))
+
+
 class RevokeRoleForm(FlaskForm):
     grant_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Revoke"))

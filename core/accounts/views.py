@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from core import audit as audit_log
 from core.accounts import forms, permissions, services
 from core.accounts.models import RoleGrant, User
+from core.audit import AuditEntry
 from core.db import commit, db
-from core.errors import AppError
+from core.errors import AppError, NotFound
 from core.extensions import limiter
 from core.security import safe_next
 
@@ -19,6 +24,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 
 USERS_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
 
 
 def auth_limit():
@@ -244,6 +250,47 @@ def users():
     return render_template("core/admin/users.html", page=page, search=search, role_labels=forms.ROLE_LABELS)
 
 
+def _new_user_field(exc: AppError) -> str:
+    """The form field a service error belongs to."""
+    if isinstance(exc, services.InvalidEmail | services.EmailTaken):
+        return "email"
+    if isinstance(exc, services.WeakPassword):
+        return "password"
+    if isinstance(exc, services.InvalidRole | NotFound):
+        return "authority"
+    return "display_name"
+
+
+@admin_bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = forms.NewUserForm()
+    if not form.validate_on_submit():
+        return render_template("core/admin/new_user.html", form=form), 400 if form.is_submitted() else 200
+    key = (form.authority.data or "").strip()
+    try:
+        authority = services.find_authority(key) if key else None
+        if authority is not None and not form.role.data:
+            raise services.InvalidRole(_("Choose an officer or head role to tie the user to an authority."))
+        user = services.create_user(
+            form.email.data,
+            form.password.data,
+            form.display_name.data,
+            form.locale.data,
+            verified=bool(form.verified.data),
+            actor=current_user,
+        )
+        if form.role.data:
+            services.grant_role(user, form.role.data, authority, actor=current_user)
+    except AppError as exc:
+        db.session.rollback()  # nothing of this unit of work is kept: no user, no grant, no audit row
+        _form_error(form, _new_user_field(exc), exc)
+        return render_template("core/admin/new_user.html", form=form), 400
+    commit()
+    flash(_("The account for %(email)s was created.", email=user.email), "success")
+    return redirect(url_for("accounts_admin.user", user_id=user.id))
+
+
 def _user_page(user: User, grant_form=None, status: int = 200):
     authority_query = request.args.get("aq", "").strip()
     return (
@@ -312,3 +359,57 @@ def set_active(user_id: int):
     commit()
     flash(_("Account activated.") if target.active else _("Account deactivated."), "success")
     return redirect(url_for("accounts_admin.user", user_id=target.id))
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+#: ``core.audit.verify`` explains a break in English for the CLI; the page shows it translated.
+BROKEN_REASONS = {
+    "previous-hash link does not match the row before it": _l(
+        "the link to the previous row does not match the row before it"
+    ),
+    "row content does not match its hash": _l("the content of the row does not match its hash"),
+}
+
+
+def _detail_items(entry: AuditEntry) -> list[tuple[str, str]] | str:
+    """The details as ``(key, value)`` pairs; the raw text when it is not a JSON object."""
+    try:
+        details = json.loads(entry.details or "{}")
+    except ValueError:
+        return entry.details
+    if not isinstance(details, dict):
+        return entry.details
+    return [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in sorted(details.items())
+    ]
+
+
+@admin_bp.get("/audit")
+@admin_required
+def audit():
+    action = request.args.get("action", "").strip()
+    actor_email = request.args.get("actor", "").strip()
+    number = max(request.args.get("page", 1, type=int), 1)
+    checked, broken = audit_log.verify()
+    stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor_email:
+        stmt = stmt.join(User, User.id == AuditEntry.actor_id).where(User.email.ilike(f"%{actor_email}%"))
+    page = db.paginate(stmt, page=number, per_page=AUDIT_PER_PAGE, error_out=False)
+    actor_ids = {e.actor_id for e in page.items if e.actor_id is not None}
+    actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    return render_template(
+        "core/admin/audit.html",
+        page=page,
+        actors=actors,
+        details={e.id: _detail_items(e) for e in page.items},
+        actions=db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all(),
+        action=action,
+        actor_email=actor_email,
+        checked=checked,
+        broken=broken,
+        broken_reason=BROKEN_REASONS.get(broken.reason, broken.reason) if broken else None,
+    )

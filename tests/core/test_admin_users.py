@@ -39,6 +39,9 @@ ADMIN_ROUTES = [
     ("post", "/admin/users/{id}/grant"),
     ("post", "/admin/users/{id}/revoke"),
     ("post", "/admin/users/{id}/active"),
+    ("get", "/admin/users/new"),
+    ("post", "/admin/users/new"),
+    ("get", "/admin/audit"),
 ]
 
 
@@ -50,7 +53,9 @@ def test_admin_routes_are_for_admins_only(client, db, make_user, login, authorit
     if who != "anonymous":
         roles = {"citizen": [], "moderator": [Role.MODERATOR], "officer": [(Role.OFFICER, authority)]}[who]
         login(make_user(roles=roles))
-    response = getattr(client, method)(url, data={"role": "admin", "grant_id": "1", "active": "0"})
+    data = {"role": "admin", "grant_id": "1", "active": "0", "email": "intruder@example.kz", "display_name": "X"}
+    users = count(User)
+    response = getattr(client, method)(url, data={**data, "password": "a long enough pass", "authority": ""})
     if who == "anonymous":
         assert response.status_code == 302
         assert "/account/login" in response.headers["Location"]
@@ -58,6 +63,7 @@ def test_admin_routes_are_for_admins_only(client, db, make_user, login, authorit
         assert response.status_code == 403
     assert not target.is_admin
     assert target.active
+    assert count(User) == users
 
 
 def test_permission_predicates(db, make_user, admin):
