@@ -373,8 +373,15 @@ def update_profile(user: User, display_name: str, locale: str) -> User:
     display_name = (display_name or "").strip()
     if not display_name:
         raise AppError(_("Please enter your name."))
+    changed = [
+        name
+        for name, old, new in (("display_name", user.display_name, display_name), ("locale", user.locale, locale))
+        if old != new
+    ]
     user.display_name = display_name
     set_locale(user, locale)
+    if changed:
+        audit.record("user.profile_updated", user, user, fields=changed)
     return user
 
 

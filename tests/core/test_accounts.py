@@ -394,13 +394,15 @@ def test_expired_reset_token(app, client, db, make_user, monkeypatch):
 def test_profile_update(client, db, make_user, login):
     user = make_user()
     login(user)
-    response = client.post("/account/profile", data={"display_name": "Ерлан Бекұлы", "locale": "en"})
+    response = client.post("/account/profile", data={"display_name": "Ерлан Бекұлы", "locale": "ru"})
     assert response.status_code == 302
     assert user.display_name == "Ерлан Бекұлы"
-    assert user.locale == "en"
+    assert user.locale == "ru"
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.details_dict) == ("user.profile_updated", {"fields": ["display_name", "locale"]})
     fresh_locale()
     page = client.get("/account/profile")
-    assert b'<html lang="en">' in page.data
+    assert b'<html lang="ru">' in page.data
 
 
 def test_profile_rejects_an_unknown_language(client, db, make_user, login):
