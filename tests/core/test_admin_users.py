@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from core.accounts import permissions, services
 from core.accounts.models import Role, RoleGrant, User
 from core.audit import AuditEntry
+from core.calendar import CalendarDay
 from core.db import commit
 from tests.conftest import count
 
@@ -42,6 +43,9 @@ ADMIN_ROUTES = [
     ("get", "/admin/users/new"),
     ("post", "/admin/users/new"),
     ("get", "/admin/audit"),
+    ("get", "/admin/calendar/"),
+    ("post", "/admin/calendar/"),
+    ("post", "/admin/calendar/2026-05-27/delete"),
 ]
 
 
@@ -53,7 +57,15 @@ def test_admin_routes_are_for_admins_only(client, db, make_user, login, authorit
     if who != "anonymous":
         roles = {"citizen": [], "moderator": [Role.MODERATOR], "officer": [(Role.OFFICER, authority)]}[who]
         login(make_user(roles=roles))
-    data = {"role": "admin", "grant_id": "1", "active": "0", "email": "intruder@example.kz", "display_name": "X"}
+    data = {
+        "role": "admin",
+        "grant_id": "1",
+        "active": "0",
+        "email": "intruder@example.kz",
+        "display_name": "X",
+        "day": "2026-11-23",
+        "kind": "day_off",
+    }
     users = count(User)
     response = getattr(client, method)(url, data={**data, "password": "a long enough pass", "authority": ""})
     if who == "anonymous":
@@ -64,6 +76,7 @@ def test_admin_routes_are_for_admins_only(client, db, make_user, login, authorit
     assert not target.is_admin
     assert target.active
     assert count(User) == users
+    assert count(CalendarDay) == 0
 
 
 def test_permission_predicates(db, make_user, admin):
