@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import needs_catalogs, newest_mail, verification_link
+from tests.e2e.conftest import newest_mail, verification_link
 
 # The place the journey chooses: Ulytau region → Zhanaarka district → Ainabulak rural district → Ainabulak.
 REGION = {"kk": "Ұлытау облысы", "ru": "область Ұлытау"}
@@ -184,7 +184,6 @@ def test_citizen_journey(new_page, live_url, outbox_dir, register, sign_in, user
     assert not server_errors.new(), f"the server raised: {server_errors.new()}"
 
 
-@needs_catalogs
 def test_interface_text_follows_the_language(page):
     """The header's own words (not only place names) change with the language links."""
     page.goto("/")
