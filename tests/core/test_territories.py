@@ -217,6 +217,19 @@ def test_cli_import_and_errors(runner, empty, tmp_path):
     assert "line 2" in result.output
 
 
+@pytest.mark.skipif(not KATO_FULL.exists(), reason="the full KATO classifier is not beside the project")
+def test_cli_imports_the_full_classifier_once(runner, empty):
+    """The whole classifier: 15,594 units, 20 / 228 / 2,438 / 12,908 per level; a second run changes nothing."""
+    result = runner.invoke(args=["territories", "import", str(KATO_FULL)])
+    assert result.exit_code == 0, result.output
+    assert "15594 added, 0 updated, 0 unchanged" in result.output
+    per_level = dict(empty.session.execute(sa.select(Territory.level, sa.func.count()).group_by(Territory.level)).all())
+    assert per_level == {1: 20, 2: 228, 3: 2438, 4: 12908}
+    again = runner.invoke(args=["territories", "import", str(KATO_FULL)])
+    assert "0 added, 0 updated, 15594 unchanged" in again.output
+    assert count(Territory) == 15594
+
+
 # -- tree and search ------------------------------------------------------------------------------------
 
 
