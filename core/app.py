@@ -86,12 +86,6 @@ def _register_core(app: Flask) -> None:
     app.after_request(security.set_security_headers)
     cli.register(app)
 
-    @app.teardown_request
-    def _drop_unsent_jobs(exc):
-        # A request that failed before commit sends nothing it queued.
-        if exc is not None:
-            db.session.rollback()
-
     @app.context_processor
     def _globals():
         from flask_login import current_user

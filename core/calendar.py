@@ -127,6 +127,17 @@ def statutory_days_off(year: int) -> dict[date, str]:
     return off
 
 
+def entries_of_year(year: int) -> list[CalendarDay]:
+    """The calendar data rows of one year, in date order."""
+    return list(
+        db.session.scalars(
+            sa.select(CalendarDay)
+            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            .order_by(CalendarDay.day)
+        )
+    )
+
+
 def _year_from_rows(year: int, rows: dict) -> tuple[frozenset[date], frozenset[date]]:
     off = set(statutory_days_off(year))
     working = set()
@@ -143,12 +154,7 @@ def _year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """Days off and weekend working days of a year; read once per request or command."""
     cache = g.setdefault(CACHE_KEY, {}) if has_app_context() else {}
     if year not in cache:
-        rows = db.session.execute(
-            sa.select(CalendarDay.day, CalendarDay.kind).where(
-                CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)
-            )
-        ).all()
-        cache[year] = _year_from_rows(year, {r.day: DayKind(r.kind) for r in rows})
+        cache[year] = _year_from_rows(year, {r.day: DayKind(r.kind) for r in entries_of_year(year)})
     return cache[year]
 
 
@@ -202,12 +208,7 @@ def working_days_between(a: date | datetime, b: date | datetime) -> int:
 def days_off(year: int) -> list[tuple[date, str]]:
     """Every non-weekend day off and every weekend working day of a year, for display."""
     off, working = _year(year)
-    data = {
-        r.day: r
-        for r in db.session.scalars(
-            sa.select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
-        )
-    }
+    data = {r.day: r for r in entries_of_year(year)}
     statutory = statutory_days_off(year)
     out = []
     for day in sorted(off | working):
@@ -318,11 +319,7 @@ def index():
         commit()
         flash(_("The calendar was updated."), "success")
         return redirect(url_for("calendar.index", year=form.day.data.year))
-    rows = db.session.scalars(
-        sa.select(CalendarDay)
-        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
-        .order_by(CalendarDay.day)
-    ).all()
+    rows = entries_of_year(year)
     return render_template(
         "core/calendar.html",
         year=year,

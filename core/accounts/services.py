@@ -23,6 +23,7 @@ from core import audit
 from core.accounts.models import Role, RoleGrant, User
 from core.db import db, utcnow
 from core.errors import AppError, Conflict, NotFound
+from core.i18n import LANGUAGE_NAMES
 from core.iin import iin_hash, is_valid_iin, normalize
 
 # --- errors -------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ class InvalidRole(AppError):
     message = _l("This role cannot be granted like that.")
 
 
-LANGUAGE_CODES = ("kk", "ru", "en")
+LANGUAGE_CODES = tuple(LANGUAGE_NAMES)
 
 #: Passwords too common to accept whatever their length (compared case-insensitively).
 COMMON_PASSWORDS = frozenset(
