@@ -22,3 +22,20 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     worker.work(burst=burst, with_scheduler=not no_scheduler)
+
+
+@jobs_cli.command("cron")
+def cron_command() -> None:
+    """Run rq's cron scheduler: enqueue the periodic jobs (e.g. the loop's sweep) on schedule."""
+    from rq.cron import CronScheduler
+
+    from core import hooks
+    from core.jobs import get_queue, job_path, run_job
+
+    queue = get_queue()
+    if queue is None:
+        raise click.ClickException("REDIS_URL is not set: there is no queue to schedule jobs on")
+    scheduler = CronScheduler(connection=queue.connection)
+    for func, cron in hooks.get("periodic"):
+        scheduler.register(run_job, queue.name, args=(job_path(func),), cron=cron, name=job_path(func))
+    scheduler.start()

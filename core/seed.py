@@ -192,11 +192,17 @@ def seed_demo(kato_path: Path | None) -> dict:
     ministries = load_ministries()
     holidays = load_known_moveable()
     users = create_accounts()
+    from core import hooks
+
+    extra = {}
+    for seeder in hooks.get("seeders"):
+        extra.update(seeder() or {})
     summary = {
         "territories": notes,
         "ministries_added": ministries,
         "holidays_added": holidays,
         "users": [u.email for u in users],
+        **extra,
     }
     audit.record("seed.demo", ("seed", "demo"), None, **summary)
     return summary

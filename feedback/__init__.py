@@ -1,1 +1,1 @@
-"""Tyndau feedback package (features arrive with their own issue)."""
+"""The Hearing State loop: cases with deadlines, answers, ratings and escalation up the ladder."""

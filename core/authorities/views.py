@@ -45,6 +45,7 @@ def index():
 
 @bp.get("/<int:id>")
 def detail(id: int):
+    from core import hooks
     from core.accounts.models import Role
 
     authority = db.get_or_404(Authority, id)
@@ -55,4 +56,5 @@ def detail(id: int):
         below=authorities_below(authority),
         heads=officers_of(authority, roles=(Role.HEAD,)),
         officers=officers_of(authority, roles=(Role.OFFICER,)),
+        panels=[panel(authority) for panel in hooks.get("authority_panels")],
     )
