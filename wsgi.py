@@ -10,7 +10,8 @@ from core.app import build_app
 
 def create_app(overrides: dict | None = None):
     from councils.views import bp as councils_bp
+    from feedback.api import bp as feedback_api_bp
     from feedback.views import bp as feedback_bp
     from petitions.views import bp as petitions_bp
 
-    return build_app(overrides, blueprints=(feedback_bp, petitions_bp, councils_bp))
+    return build_app(overrides, blueprints=(feedback_bp, feedback_api_bp, petitions_bp, councils_bp))

@@ -16,11 +16,15 @@ def _setup(state) -> None:
     from feedback import rules
     from feedback.cli import feedback_cli
     from feedback.jobs import sweep_job
+    from feedback.seed import seed_demo_cases
+    from feedback.stats import authority_panel
 
     app = state.app
     rules.configure(app)
     app.cli.add_command(feedback_cli)
     hooks.register(app, "periodic", (sweep_job, app.config["FEEDBACK_SWEEP_CRON"]))
+    hooks.register(app, "authority_panels", authority_panel)
+    hooks.register(app, "seeders", seed_demo_cases)
 
 
 @bp.get("/<int:case_id>")
