@@ -88,6 +88,27 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         authority_key=f"akimat:{seed_data.DEMO_DISTRICT}",
     ),
     DemoAccount("admin@tyndau.kz", "Асқар Бекмұхамбетов", "en", "admin"),
+    # Officers further up the ladder, and residents who join the demo cases (feedback/seed.py).
+    DemoAccount(
+        "akimat.almaty-region@tyndau.kz",
+        "Бауыржан Омаров",
+        "ru",
+        "officer",
+        authority_key=f"akimat:{seed_data.DEMO_REGION}",
+    ),
+    DemoAccount("akimat.karasai@tyndau.kz", "Әсел Нұрланова", "kk", "officer", authority_key="akimat:195200000"),
+    DemoAccount("akimat.talgar@tyndau.kz", "Виктор Пак", "ru", "officer", authority_key="akimat:196200000"),
+    DemoAccount(
+        "ministry.agriculture@tyndau.kz", "Серік Жұмабеков", "kk", "officer", authority_key="ministry:agriculture"
+    ),
+    DemoAccount("government@tyndau.kz", "Светлана Коваленко", "ru", "officer", authority_key="government"),
+    DemoAccount("kurultai@tyndau.kz", "Нұрлан Әбенов", "kk", "officer", authority_key="kurultai"),
+    DemoAccount("citizen.turgen@tyndau.kz", "Ольга Ким", "ru", "citizen", home=seed_data.DEMO_VILLAGE),
+    DemoAccount("citizen.tauturgen@tyndau.kz", "Болат Қасымов", "kk", "citizen", home="194081200"),
+    DemoAccount("citizen.esik@tyndau.kz", "Наталья Петренко", "ru", "citizen", home="194020100"),
+    DemoAccount("citizen.aitei@tyndau.kz", "Мадина Әлиева", "kk", "citizen", home="195231100"),
+    DemoAccount("citizen.kaskelen@tyndau.kz", "Тимур Ахметов", "ru", "citizen", home="195220100"),
+    DemoAccount("citizen.talgar@tyndau.kz", "Жанар Оспанова", "kk", "citizen", home="196220100"),
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 DEMO_VILLAGE = "194081100"
 DEMO_RURAL_DISTRICT = "194081000"
 DEMO_DISTRICT = "194000000"
+DEMO_REGION = "190000000"
 
 
 def _row(code: str, parent_code: str, level: int, name_kk: str, name_ru: str, name_en: str) -> dict:
