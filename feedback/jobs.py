@@ -113,7 +113,8 @@ def notify_sweep(run_id: int) -> None:
         for event in batch:
             send_event_mail(event)
             last = event.id
-        db.session.expunge_all()
+            # Keep memory flat over a big run; only what this job loaded (inline, the session is the caller's).
+            db.session.expunge(event)
 
 
 def notify_outcome(case_id: int) -> None:

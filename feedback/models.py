@@ -180,6 +180,8 @@ class Case(db.Model):
         sa.Index("ix_cases_authority_state", "authority_id", "state"),
         sa.Index("ix_cases_state_due_on", "state", "due_on"),
         sa.Index("ix_cases_state_rating_closes_on", "state", "rating_closes_on"),
+        # The sweep finds the cases whose rating window it has just closed by this timestamp.
+        sa.Index("ix_cases_rating_closed_at", "rating_closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from core import audit
 from core.authorities.models import Authority, AuthorityKind
@@ -125,20 +126,18 @@ class DeadlineTable:
         ]
 
     def working_days(self, source: CaseSource | str, kind: AuthorityKind, authority_id: int | None = None) -> int:
+        """The most specific of the defaults and the stored rows together (a stored row replaces the default
+        with the same source and scope), so a general row never shadows a more specific default."""
         source = str(source)
         scopes = scopes_of(kind)
+        merged = {(str(s), str(scope), None): days for (s, scope), days in DEFAULTS.items()}
+        merged.update({(s, scope, a): days for s, scope, a, days in self.rows})
         candidates = [
             (_specificity(s, scope, a, kind), days)
-            for s, scope, a, days in self.rows
+            for (s, scope, a), days in merged.items()
             if s in ("", source) and (a == authority_id if a is not None else scope in scopes)
         ]
-        if candidates:
-            return min(candidates)[1]
-        for scope in scopes:
-            for key in ((source, scope), ("", scope)):
-                if key in DEFAULTS:
-                    return DEFAULTS[key]
-        return DEFAULTS[("", DeadlineScope.ANY)]
+        return min(candidates)[1]
 
     def authority_overrides(self) -> set[int]:
         return {a for _, _, a, _ in self.rows if a is not None}
@@ -190,13 +189,13 @@ def set_rule(
     """Create or change a deadline row (the most specific wins when cases are opened)."""
     source = source or ""
     if source and source not in {s.value for s in CaseSource}:
-        raise AppError(f"Unknown case source: {source}")
+        raise AppError(_l("Unknown case source: %(source)s", source=source))
     if authority is not None:
         scope = DeadlineScope.ANY.value
     if scope not in VALID_SCOPES:
-        raise AppError(f"Unknown scope: {scope}")
+        raise AppError(_l("Unknown scope: %(scope)s", scope=scope))
     if not 1 <= int(working_days) <= 250:
-        raise AppError("A deadline is between 1 and 250 working days.")
+        raise AppError(_l("A deadline is between 1 and 250 working days."))
     authority_id = authority.id if authority is not None else None
     rule = db.session.scalar(
         sa.select(DeadlineRule).where(

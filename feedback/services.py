@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from core import audit
@@ -389,6 +390,15 @@ def file_kurultai_proposal(user: User, title: str, body: str) -> Case:
 # -- officer actions ------------------------------------------------------------------------------------
 
 
+def _lock(case: Case) -> None:
+    """Reload the case's row and lock it until the unit of work ends (PostgreSQL), so a transition never
+    overwrites a change the sweep (or another officer) committed meanwhile; the state checks then see the
+    current state. SQLite serialises writers itself."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
+        db.session.refresh(case)
+
+
 def _require_officer(case: Case, actor) -> None:
     if not is_officer_of(actor, case.authority_id):
         raise NotAllowed(_l("Only an officer of the authority the case is addressed to can do this."))
@@ -417,6 +427,7 @@ def colleagues(authority: Authority) -> list[User]:
 def assign(case: Case, assignee: User, actor: User) -> Case:
     """Hand the case to an officer of the same authority (oneself to take it up); a new case is then
     awaiting its response."""
+    _lock(case)
     _require_officer(case, actor)
     _require_state(case, *OPEN_STATES)
     if assignee is None or not is_officer_of(assignee, case.authority_id):
@@ -439,6 +450,7 @@ def assign(case: Case, assignee: User, actor: User) -> Case:
 
 def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None = None) -> Case:
     """Extend the deadline once, with a reason, announced within the notice period after receipt."""
+    _lock(case)
     _require_officer(case, actor)
     _require_state(case, CaseState.OPENED, CaseState.AWAITING)
     on = on or today()
@@ -454,13 +466,18 @@ def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None 
         )
     if len(reason) < 10:
         raise CaseError(_l("Give the reason for the extension (at least 10 characters)."))
+    # At most the allowed months: the last working day on or before that date (a new deadline on a day
+    # off moves to the next working day, which must not take it past the limit).
     latest = rules.add_months(case.due_on, rules.extension_max_months())
+    while not is_working_day(latest):
+        latest -= timedelta(days=1)
     if new_due is None or new_due <= case.due_on:
         raise CaseError(_l("The new deadline must be later than the current one."))
+    new_due = add_working_days(new_due, 0)
     if new_due > latest:
-        raise CaseError(_l("The deadline can be extended to %(date)s at the latest.", date=latest.isoformat()))
+        raise CaseError(_l("The deadline can be extended to %(date)s at the latest.", date=format_date(latest)))
     case.due_before_extension = case.due_on
-    case.due_on = add_working_days(new_due, 0)
+    case.due_on = new_due
     case.extended_at = utcnow()
     case.extension_reason = reason
     _event(
@@ -479,6 +496,7 @@ def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None 
 def redirect(case: Case, target: Authority, reason: str, actor: User, on: date | None = None) -> Case:
     """Send a case outside the authority's competence to the competent one, within the redirect window;
     the receiving authority gets its own full deadline and the participants are told."""
+    _lock(case)
     _require_officer(case, actor)
     _require_state(case, CaseState.OPENED, CaseState.AWAITING)
     on = on or today()
@@ -534,6 +552,7 @@ def publish_answer(case: Case, decision: Decision, text: str, measures, actor: U
     """Publish the authority's answer. "Referred to a higher level" escalates at once; any other decision
     opens the participants' rating window. At the National Kurultai the answer is the outcome, sent down
     to every participant of every case of the chain."""
+    _lock(case)
     _require_officer(case, actor)
     _require_state(case, *OPEN_STATES)
     on = on or today()
@@ -619,6 +638,7 @@ def _send_outcome_down(case: Case, actor) -> None:
 
 def shortlist(case: Case, session: str, actor: User) -> Case:
     """The Kurultai secretariat puts a case on the shortlist for a session of the National Kurultai."""
+    _lock(case)
     _require_officer(case, actor)
     if case.authority.kind != AuthorityKind.KURULTAI:
         raise CaseError(_l("Only cases at the National Kurultai can be shortlisted."))
@@ -642,6 +662,7 @@ def shortlist(case: Case, session: str, actor: User) -> Case:
 
 def rate(case: Case, user: User, satisfied: bool, comment: str = "", on: date | None = None) -> Rating:
     """A participant's verdict on the answer while the rating window is open (they may change it)."""
+    _lock(case)
     if not is_participant(case, user):
         raise NotAllowed(_l("Only participants of a case can rate its answer."))
     if not can_rate_now(case, on):
@@ -661,6 +682,7 @@ def rate(case: Case, user: User, satisfied: bool, comment: str = "", on: date | 
 
 
 def withdraw(case: Case, user: User, reason: str = "") -> Case:
+    _lock(case)
     if user is None or case.author_id != getattr(user, "id", None):
         raise NotAllowed(_l("Only the author can withdraw a case."))
     _require_state(case, *OPEN_STATES)
@@ -685,6 +707,7 @@ def withdraw(case: Case, user: User, reason: str = "") -> Case:
 def escalate(case: Case, reason: EscalationReason, actor=None, on: date | None = None) -> Case:
     """Carry a case up to the parent authority: a new linked case with the same participants, its own
     deadline and history. Returns the new case."""
+    _lock(case)
     parent = case.authority.parent
     if parent is None:
         raise CaseError(_l("There is no higher authority above this one."))
@@ -806,6 +829,9 @@ def sweep(on: date | None = None, actor=None) -> SweepResult:
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_ID})
+        # Short set-based statements whose correlated sub-queries inflate the estimates: compiling them
+        # (JIT) costs more than running them.
+        session.execute(sa.text("SET LOCAL jit = off"))
 
     cases = Case.__table__
     events = CaseEvent.__table__
@@ -815,6 +841,31 @@ def sweep(on: date | None = None, actor=None) -> SweepResult:
 
     # 1. overdue: the due date has passed without an answer.
     overdue_where = sa.and_(cases.c.state.in_([CaseState.OPENED.value, CaseState.AWAITING.value]), cases.c.due_on < on)
+    cutoff = working_days_cutoff(on, rules.escalate_after_overdue_days())
+    if session.get_bind().dialect.name == "postgresql":
+        # Officers' transitions lock their case's row before they change it (``_lock``); lock every row this
+        # run may change, so that none changes between the statements below (an answer published meanwhile
+        # either commits first and the case is left alone, or waits for this run and then finds it moved).
+        candidates = (
+            sa.select(cases.c.id)
+            .where(
+                sa.or_(
+                    overdue_where,
+                    sa.and_(cases.c.state == CaseState.OVERDUE.value, cases.c.due_on <= cutoff),
+                    sa.and_(
+                        cases.c.state == CaseState.ANSWERED.value,
+                        cases.c.rating_closed_at.is_(None),
+                        sa.or_(
+                            cases.c.rating_closes_on < on,
+                            sa.exists().where(Rating.__table__.c.case_id == cases.c.id),
+                        ),
+                    ),
+                )
+            )
+            .with_for_update()
+            .subquery()
+        )
+        session.execute(sa.select(sa.func.count()).select_from(candidates))
     session.execute(
         sa.insert(events).from_select(
             ["case_id", "kind", "at", "from_state", "to_state", "sweep_run_id"],
@@ -832,75 +883,88 @@ def sweep(on: date | None = None, actor=None) -> SweepResult:
         sa.update(cases).where(overdue_where).values(state=CaseState.OVERDUE.value, overdue_since=on)
     ).rowcount
 
-    # 2. rating windows that ended, or in which every participant has rated.
+    # 2. rating windows that ended, or in which every participant has rated: closed and, in the same
+    # statement, resolved, closed at the top or escalated (one write per case; the events follow from it).
     ratings = Rating.__table__
     parts = CaseParticipant.__table__
-    rated = sa.select(sa.func.count()).where(ratings.c.case_id == cases.c.id).scalar_subquery()
-    people = sa.select(sa.func.count()).where(parts.c.case_id == cases.c.id).scalar_subquery()
-    satisfied = (
-        sa.select(sa.func.count()).where(ratings.c.case_id == cases.c.id, ratings.c.satisfied.is_(True))
-    ).scalar_subquery()
-    dissatisfied = (
-        sa.select(sa.func.count()).where(ratings.c.case_id == cases.c.id, ratings.c.satisfied.is_(False))
-    ).scalar_subquery()
+    closing = cases.alias("closing")
+    own = authorities.alias("own")
+    rated = sa.func.count(ratings.c.id)
+    people = sa.select(sa.func.count()).where(parts.c.case_id == closing.c.id).scalar_subquery()
+    verdict = (
+        sa.select(
+            closing.c.id.label("case_id"),
+            sa.func.sum(sa.case((ratings.c.satisfied.is_(True), 1), else_=0)).label("satisfied"),
+            sa.func.sum(sa.case((ratings.c.satisfied.is_(False), 1), else_=0)).label("dissatisfied"),
+            own.c.parent_id.label("parent_id"),
+        )
+        .select_from(
+            closing.join(own, own.c.id == closing.c.authority_id).outerjoin(ratings, ratings.c.case_id == closing.c.id)
+        )
+        .where(closing.c.state == CaseState.ANSWERED.value, closing.c.rating_closed_at.is_(None))
+        .group_by(closing.c.id, closing.c.rating_closes_on, own.c.parent_id)
+        .having(sa.or_(closing.c.rating_closes_on < on, sa.and_(rated > 0, rated >= people)))
+        .subquery("verdict")
+    )
+    votes = verdict.c.satisfied + verdict.c.dissatisfied
+    unhappy = sa.and_(verdict.c.dissatisfied * 2 > votes, votes >= rules.min_ratings())
+    goes_up = sa.and_(unhappy, verdict.c.parent_id.is_not(None))
     session.execute(
         sa.update(cases)
-        .where(
-            cases.c.state == CaseState.ANSWERED.value,
-            cases.c.rating_closed_at.is_(None),
-            sa.or_(cases.c.rating_closes_on < on, sa.and_(people > 0, rated >= people)),
+        .where(cases.c.id == verdict.c.case_id)
+        .values(
+            rating_closed_at=now,
+            closed_at=now,
+            satisfied_count=verdict.c.satisfied,
+            dissatisfied_count=verdict.c.dissatisfied,
+            state=sa.case(
+                (goes_up, CaseState.ESCALATED.value),
+                (unhappy, CaseState.CLOSED.value),
+                else_=CaseState.RESOLVED.value,
+            ),
+            escalated_at=sa.case((goes_up, now_), else_=None),
+            escalation_reason=sa.case((goes_up, EscalationReason.DISSATISFIED.value), else_=None),
         )
-        .values(rating_closed_at=now, satisfied_count=satisfied, dissatisfied_count=dissatisfied)
-    )
-    just_closed = sa.and_(cases.c.state == CaseState.ANSWERED.value, cases.c.rating_closed_at == now_)
-    votes = cases.c.satisfied_count + cases.c.dissatisfied_count
-    unhappy = sa.and_(cases.c.dissatisfied_count * 2 > votes, votes >= rules.min_ratings())
-    has_parent = (
-        sa.select(authorities.c.parent_id)
-        .where(authorities.c.id == cases.c.authority_id)
-        .scalar_subquery()
-        .is_not(None)
     )
 
-    def finish(where, state: CaseState, kind: EventKind) -> int:
+    def finished(state: CaseState, kind: EventKind) -> int:
+        just = sa.and_(cases.c.rating_closed_at == now_, cases.c.state == state.value)
         session.execute(
             sa.insert(events).from_select(
                 ["case_id", "kind", "at", "from_state", "to_state", "sweep_run_id"],
                 sa.select(
-                    cases.c.id, sa.literal(kind.value), now_, cases.c.state, sa.literal(state.value), run_id
-                ).where(where),
+                    cases.c.id,
+                    sa.literal(kind.value),
+                    now_,
+                    sa.literal(CaseState.ANSWERED.value),
+                    sa.literal(state.value),
+                    run_id,
+                ).where(just),
             )
         )
-        return session.execute(sa.update(cases).where(where).values(state=state.value, closed_at=now)).rowcount
+        return session.scalar(sa.select(sa.func.count()).where(just))
 
-    resolved = finish(sa.and_(just_closed, sa.not_(unhappy)), CaseState.RESOLVED, EventKind.RESOLVED)
-    closed = finish(sa.and_(just_closed, unhappy, sa.not_(has_parent)), CaseState.CLOSED, EventKind.CLOSED)
+    resolved = finished(CaseState.RESOLVED, EventKind.RESOLVED)
+    closed = finished(CaseState.CLOSED, EventKind.CLOSED)
 
-    # 3. escalation: overdue by more than the allowed working days, or a dissatisfied majority.
-    cutoff = working_days_cutoff(on, rules.escalate_after_overdue_days())
+    # 3. escalation of cases overdue by more than the allowed working days (the dissatisfied ones were
+    # marked in step 2); then the new cases above, their participants and the events of both.
     up = cases.alias("up")
     no_child = ~sa.exists(sa.select(up.c.id).where(up.c.escalated_from_id == cases.c.id))
-    escalate_where = sa.and_(
-        has_parent,
-        no_child,
-        sa.or_(
-            sa.and_(cases.c.state == CaseState.OVERDUE.value, cases.c.due_on <= cutoff),
-            sa.and_(just_closed, unhappy),
-        ),
-    )
-    escalated = session.execute(
+    has_parent = cases.c.authority_id.in_(sa.select(authorities.c.id).where(authorities.c.parent_id.is_not(None)))
+    session.execute(
         sa.update(cases)
-        .where(escalate_where)
+        .where(cases.c.state == CaseState.OVERDUE.value, cases.c.due_on <= cutoff, has_parent, no_child)
         .values(
             state=CaseState.ESCALATED.value,
             escalated_at=now,
             closed_at=now,
-            escalation_reason=sa.case(
-                (cases.c.state == CaseState.OVERDUE.value, EscalationReason.OVERDUE.value),
-                else_=EscalationReason.DISSATISFIED.value,
-            ),
+            escalation_reason=EscalationReason.OVERDUE.value,
         )
-    ).rowcount
+    )
+    escalated = session.scalar(
+        sa.select(sa.func.count()).where(cases.c.escalated_at == now_, cases.c.state == CaseState.ESCALATED.value)
+    )
     if escalated:
         low = cases.alias("low")
         parent = authorities.alias("parent")
