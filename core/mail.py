@@ -8,6 +8,7 @@ SMTP when ``SMTP_HOST`` is set.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import smtplib
 import ssl
@@ -24,6 +25,11 @@ from core.db import db
 from core.jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
+
+#: Headers are not folded below SMTP's 998-character line limit: Python's folding of long non-ASCII headers
+#: into several encoded words drops the spaces between them, so a long Kazakh or Russian subject would
+#: reach the reader with words run together.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -60,7 +66,7 @@ def build_message(user, template: str, context: dict) -> EmailMessage:
         subject = render_template(f"mail/{template}.subject.txt", **values)
         text = render_template(f"mail/{template}.txt", **values)
         html = render_template(f"mail/{template}.html", **values)
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = " ".join(subject.split())
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = user.email

@@ -157,3 +157,18 @@ def test_smtp_delivery(app, db, make_user, outbox, monkeypatch, use_ssl, expecte
     assert server.calls == [*expected_calls, ("login", "mailer", "secret")]
     assert [m["To"] for m in FakeSMTP.sent] == [user.email]
     assert len(outbox) == 0
+
+
+def test_long_non_ascii_subject_keeps_its_spaces(app, db, make_user):
+    """Python folds long non-ASCII headers into encoded words and drops the spaces between them;
+    the mail policy keeps the subject on one line so a reader sees it as it was written."""
+    import email as email_lib
+
+    from core.mail import MAIL_POLICY
+
+    subject = "Ісіңіз жоғары деңгейге жіберілді: Айнабұлақ ауылында ауыз су жоқ, жолдар бұзылған және тағы басқа"
+    message = email_lib.message.EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = subject
+    message.set_content("мәтін")
+    back = email_lib.message_from_bytes(message.as_bytes(), policy=email_lib.policy.default)
+    assert back["Subject"] == subject
