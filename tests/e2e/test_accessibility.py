@@ -1,12 +1,18 @@
 """axe-core on the public pages, in Kazakh and Russian: no serious or critical violations.
 
 axe is injected as a script file; the app's Content-Security-Policy forbids such scripts, so the
-axe contexts bypass CSP (the pages themselves are unchanged).
+axe contexts bypass CSP (the pages themselves are unchanged). The loop's pages need cases: a path
+with ``{placeholders}`` is filled from ``loop_data`` (created once per live server).
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import pytest
+
+from tests.e2e.conftest import PASSWORD
 
 PAGES = {
     "home": ("/", 200),
@@ -17,16 +23,79 @@ PAGES = {
     "picker": ("/territories/pick", 200),
     "picker-step": ("/territories/pick?code=623633000&next=/account/profile", 200),
     "authorities": ("/authorities/", 200),
+    "cases": ("/cases/", 200),
+    "case-answered": ("/cases/{answered}", 200),
+    "case-chain": ("/cases/{chain}", 200),
+    "case-open": ("/cases/{open}", 200),
+    "league": ("/cases/league", 200),
+    "authority": ("/authorities/{rural}", 200),
     "territory-404": ("/territories/999999999", 404),
     "page-404": ("/nonexistent", 404),
 }
-BOTH_LANGUAGES = {"home", "register"}
+BOTH_LANGUAGES = {"home", "register", "cases", "case-answered"}
 CASES = [
     pytest.param(name, lang, id=f"{name}-{lang}")
     for name in PAGES
     for lang in (("kk", "ru") if name in BOTH_LANGUAGES else ("kk",))
 ]
 BLOCKING = {"serious", "critical"}
+
+_loop_data: dict[str, dict] = {}
+
+
+def loop_data(live_server) -> dict:
+    """Cases at the rural akim's office of Ainabulak, made once per live server through the services:
+    ``answered`` (partly supported, with a measure; its rating is open), ``chain`` (referred up to the
+    district akimat), ``open`` (not answered yet); the ``rural`` authority's id; and the ``citizen``
+    who filed them and an ``officer`` of that office (their e-mail addresses; password ``PASSWORD``)."""
+    if live_server.url in _loop_data:
+        return _loop_data[live_server.url]
+    from core.accounts.models import Role
+    from core.accounts.services import create_user, grant_role, set_home_territory
+    from core.authorities.services import find_authority
+    from core.db import commit, db
+    from feedback import services
+    from feedback.services import MeasureInput
+
+    tag = uuid.uuid4().hex[:10]
+    with live_server.app.app_context():
+        rural = find_authority("akim:623633000")
+        citizen = create_user(f"a11y-citizen-{tag}@example.kz", PASSWORD, "Дана Ахметова", locale="kk", verified=True)
+        set_home_territory(citizen, "623633100")
+        officer = create_user(f"a11y-officer-{tag}@example.kz", PASSWORD, "Ерлан Officer", locale="kk", verified=True)
+        grant_role(officer, Role.OFFICER, rural)
+
+        def file(title: str):
+            body = "Ауылдағы көшелер жарықтандырылмаған, кешке жүру қауіпті. Шамдар орнатуды ұсынамын."
+            return services.file_proposal(citizen, rural, title, body, "623633100")
+
+        answered = file("Көше жарығы жоқ")
+        due = services.today() + timedelta(days=60)
+        measure = MeasureInput("Көшеге он шам орнату", "Айнабұлақ ауылдық округі әкімінің аппараты", due)
+        services.publish_answer(answered, "partly", "Шамдардың жартысы биыл орнатылады.", [measure], officer)
+        chain = file("Жолды жөндеу керек")
+        services.publish_answer(chain, "referred", "Аудан бюджетінен қаржы қажет, жоғарыға жіберілді.", [], officer)
+        opened = file("Балабақшада орын жоқ")
+        commit()
+        data = {
+            "answered": answered.id,
+            "chain": chain.id,
+            "open": opened.id,
+            "rural": rural.id,
+            "citizen": citizen.email,
+            "officer": officer.email,
+        }
+        db.session.remove()
+    _loop_data[live_server.url] = data
+    return data
+
+
+def page_path(name: str, live_server) -> tuple[str, int]:
+    """The path of a page of ``PAGES`` (placeholders filled from ``loop_data``) and its status."""
+    path, status = PAGES[name]
+    if "{" in path:
+        path = path.format(**loop_data(live_server))
+    return path, status
 
 
 def run_axe(page, axe_path) -> list[dict]:
@@ -51,8 +120,8 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize(("name", "lang"), CASES)
-def test_no_serious_axe_violations(new_page, axe_path, name, lang, server_errors):
-    path, status = PAGES[name]
+def test_no_serious_axe_violations(new_page, axe_path, live_server, name, lang, server_errors):
+    path, status = page_path(name, live_server)
     page = new_page(lang=lang, bypass_csp=True)
     response = page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
     assert response.status == status, f"{path} answered {response.status}"
@@ -100,4 +169,41 @@ def test_forms_with_errors_and_signed_in_pages(new_page, axe_path, register, lan
         page.locator("form:has(input[name=iin]) [type=submit]").first.click()
     assert page.locator("[aria-invalid=true]").count() >= 1
     assert_no_blocking(page, axe_path, "the IIN form with an error")
+    assert not server_errors.new(), f"the server raised: {server_errors.new()}"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_loop_pages_signed_in(new_page, axe_path, live_server, sign_in, lang, server_errors):
+    """The loop's pages as the citizen (filing, my cases, rating) and as the officer (inbox, forms)."""
+    data = loop_data(live_server)
+    page = new_page(lang=lang, bypass_csp=True)
+    sign_in(page, data["citizen"])
+    page.goto(f"/cases/new?lang={lang}")
+    assert page.locator("input[name=authority]:checked").count() == 1
+    assert_no_blocking(page, axe_path, "/cases/new")
+    form = page.locator('form[action="/cases/new"][method="post"]')
+    form.evaluate("f => { f.noValidate = true; }")
+    with page.expect_navigation():
+        form.locator("[type=submit]").first.click()
+    assert page.locator("[aria-invalid=true]").count() >= 1
+    assert_no_blocking(page, axe_path, "/cases/new with errors")
+    for path in ("/cases/mine", f"/cases/{data['answered']}"):
+        page.goto(path)
+        assert_no_blocking(page, axe_path, f"{path} (the citizen)")
+
+    officer = new_page(lang=lang, bypass_csp=True)
+    sign_in(officer, data["officer"])
+    officer.goto(f"/cases/inbox?lang={lang}")
+    assert officer.url.endswith(f"/cases/inbox/{data['rural']}"), officer.url
+    assert_no_blocking(officer, axe_path, "the inbox")
+    officer.goto(f"/cases/{data['open']}")
+    answer = officer.locator(f'form[action^="/cases/{data["open"]}/answer"]')
+    assert answer.count() == 1
+    assert_no_blocking(officer, axe_path, "a case with the officer's forms")
+    answer.evaluate("f => { f.noValidate = true; }")
+    answer.locator('textarea[name="answer-measures-0-description"]').fill("x")
+    with officer.expect_navigation():
+        answer.locator("[type=submit]").first.click()
+    assert officer.locator("[aria-invalid=true]").count() >= 1
+    assert_no_blocking(officer, axe_path, "the answer form with errors")
     assert not server_errors.new(), f"the server raised: {server_errors.new()}"

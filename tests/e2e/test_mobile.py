@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_accessibility import PAGES
+from tests.e2e.test_accessibility import PAGES, loop_data, page_path
 
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 
@@ -27,8 +27,8 @@ def horizontal_overflow(page) -> dict:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_horizontal_scroll_and_header_usable(phone_page, name, server_errors):
-    path, status = PAGES[name]
+def test_no_horizontal_scroll_and_header_usable(phone_page, live_server, name, server_errors):
+    path, status = page_path(name, live_server)
     script_errors: list[str] = []
     phone_page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     phone_page.on("console", lambda m: script_errors.append(m.text) if "Content Security Policy" in m.text else None)
@@ -78,4 +78,25 @@ def test_registration_on_a_phone(new_page, register, user_row, server_errors):
     assert user_row(address)["locale"] == "ru"
     sizes = horizontal_overflow(page)
     assert sizes["scrollWidth"] <= sizes["innerWidth"] + 1, f"{page.url} scrolls sideways: {sizes}"
+    assert not server_errors.new(), f"the server raised: {server_errors.new()}"
+
+
+def test_loop_pages_signed_in_on_a_phone(new_page, live_server, sign_in, server_errors):
+    """Filing, rating and the officer's inbox and forms fit a 360 px screen."""
+    data = loop_data(live_server)
+    phone = {"width": 360, "height": 740, "is_mobile": True, "has_touch": True}
+    pages = {
+        data["citizen"]: ["/cases/new", "/cases/mine", f"/cases/{data['answered']}"],
+        data["officer"]: ["/cases/inbox", f"/cases/{data['open']}", f"/cases/{data['chain']}"],
+    }
+    for address, paths in pages.items():
+        page = new_page(lang="kk", **phone)
+        sign_in(page, address)
+        for path in paths:
+            response = page.goto(path)
+            assert response.status == 200, f"{path} answered {response.status}"
+            for details in page.locator("main details").all():
+                details.evaluate("d => { d.open = true; }")
+            sizes = horizontal_overflow(page)
+            assert sizes["scrollWidth"] <= sizes["innerWidth"] + 1, f"{path} scrolls sideways at 360 px: {sizes}"
     assert not server_errors.new(), f"the server raised: {server_errors.new()}"
