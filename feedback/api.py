@@ -460,19 +460,49 @@ def build_chart(metric: str, higher_is_better: bool, rows: list[stats.LeagueRow]
     }
 
 
+REGIONAL_KINDS = tuple(k for k in KIND_ORDER if not k.is_central)
+
+
+def busiest_league(kind: AuthorityKind | None = None) -> tuple[str, AuthorityKind] | None:
+    """The region (level-1 KATO code) and kind of regional authority with the most cases (of ``kind``
+    when given), from one grouped query; None when there are no such cases."""
+    prefix = sa.func.substr(Authority.territory_code, 1, 2)
+    kinds = [kind] if kind is not None else list(REGIONAL_KINDS)
+    cases = sa.func.count(Case.id)
+    row = db.session.execute(
+        sa.select(prefix.label("prefix"), Authority.kind, cases.label("cases"))
+        .select_from(Case)
+        .join(Authority, Authority.id == Case.authority_id)
+        .where(Case.state != CaseState.WITHDRAWN, Authority.territory_code.is_not(None), Authority.kind.in_(kinds))
+        .group_by(prefix, Authority.kind)
+        .order_by(cases.desc(), prefix, Authority.kind)
+        .limit(1)
+    ).first()
+    if row is None or not row.prefix:
+        return None
+    return f"{row.prefix}0000000", AuthorityKind(row.kind)
+
+
 @bp.get("/cases/league")
 def league():
     regions = stats.regions()
     codes = {t.code for t in regions}
     asked = request.args.get("region")
+    kind_value = request.args.get("kind")
+    kinds = {k.value for k in AuthorityKind}
+    kind = AuthorityKind(kind_value) if kind_value in kinds else None
     if asked == ALL_REGIONS:
         region = None
     elif asked in codes:
         region = asked
     else:
-        region = regions[0].code if regions else None
-    kind_value = request.args.get("kind") or DEFAULT_KIND.value
-    kind = AuthorityKind(kind_value) if kind_value in {k.value for k in AuthorityKind} else DEFAULT_KIND
+        # No region chosen: the busiest league (of the chosen kind), so a first visit shows figures.
+        busiest = busiest_league(kind) if kind is None or not kind.is_central else None
+        if busiest is not None and busiest[0] in codes:
+            region, kind = busiest[0], kind or busiest[1]
+        else:
+            region = regions[0].code if regions else None
+    kind = kind or DEFAULT_KIND
     rows = stats.league(region, kind)
     charts = [build_chart(metric, better, rows) for metric, _sample, better in stats.METRICS]
     return render_template(

@@ -12,6 +12,11 @@ the sweep run as the hourly job would have run it, so events, deadlines, ratings
 they would be had it all happened. Finished stories are fixed in 2026; the open ones are placed a few
 working days before today, so a fresh demo always has new, awaiting, extended, answered and overdue cases.
 
+Behind the stories runs a background: 70-odd ordinary proposals of February to September 2026 to the
+district akimats of Almaty region and to rural akims' offices of Enbekshikazakh district, each authority with
+its own habits (diligent, late, refusing…), played the same way, so that the league tables and the
+authorities' responsiveness panels have figures from the first start (see ``HABITS``).
+
 The replayed history is not news: the notifications it queues are dropped, so the outbox does not fill with
 months-old mail. Flushes, never commits; adds nothing when demo cases are already there.
 """
@@ -111,8 +116,10 @@ class Replay:
         before = self.moment
         if before is None or start > before:
             self.moment = start
-        else:  # another step on the same day: a little later
-            self.moment = before + timedelta(minutes=37)
+        else:  # another step on the same day: a little later (on a busy day, only just later)
+            later = before + timedelta(minutes=37)
+            late_evening = datetime.combine(day, time(22, 0), tzinfo=LOCAL).astimezone(UTC)
+            self.moment = later if later <= late_evening else before + timedelta(minutes=1)
         # Today's steps happen before now, never in the future.
         real = datetime.now(UTC) - timedelta(minutes=1)
         if self.moment > real:
@@ -773,6 +780,576 @@ DEMO_EMAILS = (
 )
 
 
+# -- the background history -----------------------------------------------------------------------------
+#
+# The stories above are few and spread over many authorities: alone they give no authority the
+# FEEDBACK_STATS_MIN_CASES its figures need. The background adds a past (February to October 2026) of
+# ordinary proposals to the district akimats of Almaty region and to rural akims' offices of Enbekshikazakh
+# district, each authority with its own habits, so that the league tables and the authority pages show
+# figures that differ. The cases are built like the stories — through the services on the replayed clock —
+# from a compact description: one letter per case says how the authority dealt with it.
+
+#: Residents who write the background proposals (the demo password, not printed with the demo accounts).
+R_ESIK = "resident.esik@tyndau.kz"
+R_TURGEN = "resident.turgen@tyndau.kz"
+R_KASKELEN = "resident.kaskelen@tyndau.kz"
+R_TALGAR = "resident.talgar@tyndau.kz"
+R_KONAEV = "resident.konaev@tyndau.kz"
+
+AKIMAT_KONAEV = "akimat.konaev@tyndau.kz"
+AKIMAT_ILI = "akimat.ili@tyndau.kz"
+AKIMAT_ZHAMBYL = "akimat.zhambyl@tyndau.kz"
+AKIM_ESIK = "akim.esik@tyndau.kz"
+AKIM_SHELEK = "akim.shelek@tyndau.kz"
+AKIM_BAITEREK = "akim.baiterek@tyndau.kz"
+
+
+@dataclass(frozen=True)
+class BackgroundAccount:
+    email: str
+    display_name: str
+    locale: str
+    home: str | None = None
+    authority_key: str | None = None  # an officer of this authority; a resident when None
+
+
+#: Created with the background when their home or authority exists (the officers answer for authorities
+#: that have no demo officer).
+BACKGROUND_ACCOUNTS: tuple[BackgroundAccount, ...] = (
+    BackgroundAccount(R_ESIK, "Ерлан Сапаров", "kk", home=P_ESIK),
+    BackgroundAccount(R_TURGEN, "Дмитрий Ли", "ru", home=P_TURGEN),
+    BackgroundAccount(R_KASKELEN, "Айнұр Мұратова", "kk", home=P_KASKELEN),
+    BackgroundAccount(R_TALGAR, "Людмила Романова", "ru", home="196233100"),  # с.Кызылкайрат
+    BackgroundAccount(R_KONAEV, "Ғалым Төлеуов", "kk", home="191010000"),  # г.Қонаев
+    BackgroundAccount(AKIMAT_KONAEV, "Ақжол Серікбаев", "kk", authority_key="akimat:191000000"),
+    BackgroundAccount(AKIMAT_ILI, "Ирина Цой", "ru", authority_key="akimat:196800000"),
+    BackgroundAccount(AKIMAT_ZHAMBYL, "Мұрат Есенов", "kk", authority_key="akimat:194200000"),
+    BackgroundAccount(AKIM_ESIK, "Сергей Шевченко", "ru", authority_key="akim:194020000"),
+    BackgroundAccount(AKIM_SHELEK, "Руслан Ахметжанов", "ru", authority_key="akim:194083000"),
+    BackgroundAccount(AKIM_BAITEREK, "Гүлмира Тәжібаева", "kk", authority_key="akim:194067000"),
+)
+RESIDENTS = tuple(a.email for a in BACKGROUND_ACCOUNTS if a.authority_key is None)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A common local matter (DOMAIN.md §2.7), in one language: the proposal, and the two kinds of answer."""
+
+    lang: str
+    title: str
+    body: str
+    answer: str  # what a supporting answer says
+    measure: str
+    unit: str  # the department that carries the measure out
+    refusal: str  # a "not supported" answer
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "ru",
+        "Перебои с питьевой водой",
+        "Летом вода в водопроводе бывает только по ночам, а на верхних улицах её нет по два-три дня. Просим "
+        "проверить насосную станцию, составить график подачи воды и опубликовать его.",
+        "Насос на водозаборе будет заменён; до этого вода подаётся по графику, опубликованному на сайте "
+        "акимата и в чате улицы.",
+        "Заменить насос на водозаборе и опубликовать график подачи воды",
+        "отдел ЖКХ",
+        "Водопровод передан в доверительное управление обслуживающей организации, замена оборудования за счёт "
+        "бюджета в этом году не предусмотрена. Обращение передано организации для сведения.",
+    ),
+    Topic(
+        "kk",
+        "Мектепке баратын көшені жөндеу",
+        "Мектепке апаратын көшеде асфальт әбден бұзылған: көктемде шұңқырларға су жиналып, балалар жолдың "
+        "ортасымен жүреді. Көшені биылғы орташа жөндеу жоспарына енгізуді сұраймыз.",
+        "Көше биылғы орташа жөндеу жоспарына енгізілді, жұмыс мердігермен шарт жасалғаннан кейін басталады.",
+        "Көшені орташа жөндеу жоспарына енгізіп, жөндеу жұмыстарын жүргізу",
+        "жолаушылар көлігі және автомобиль жолдары бөлімі",
+        "Биылғы жөндеу тізімі бекітілген, қаржы басым жобаларға бөлінген. Көшені жөндеу келесі жылғы тізімді "
+        "жасағанда ғана қаралады.",
+    ),
+    Topic(
+        "ru",
+        "Уличное освещение на окраинных улицах",
+        "На трёх улицах у поймы реки нет ни одного фонаря, дети зимой возвращаются из школы в темноте. Просим "
+        "установить уличное освещение, можно на солнечных батареях.",
+        "Освещение улиц включено в план благоустройства: будут установлены светодиодные фонари на солнечных панелях.",
+        "Установить светодиодные фонари на солнечных панелях на трёх улицах",
+        "отдел ЖКХ",
+        "Улицы не переданы на баланс акимата, поэтому освещение за счёт бюджета установить нельзя. Жителям "
+        "рекомендовано оформить улицы в коммунальную собственность.",
+    ),
+    Topic(
+        "kk",
+        "Аудан орталығына автобус қатынасы",
+        "Аудан орталығына баратын автобус күніне бір-ақ рет жүреді: ауруханаға немесе ХҚКО-ға бару үшін бір "
+        "күн жоғалтамыз. Таңертеңгі және кешкі рейстерді қосуды сұраймыз.",
+        "Тасымалдаушымен келісім бойынша таңертеңгі және кешкі рейстер қосылады, жаңа кесте аялдамаларға ілінеді.",
+        "Маршрутқа таңертеңгі және кешкі рейстерді қосып, кестені жариялау",
+        "жолаушылар көлігі бөлімі",
+        "Маршрут субсидияланбайды, қосымша рейстер тасымалдаушыға шығын әкеледі. Конкурсқа жаңа тасымалдаушы "
+        "әзірге табылған жоқ.",
+    ),
+    Topic(
+        "ru",
+        "Очередь на участки под ИЖС",
+        "Наша семья стоит в очереди на земельный участок под индивидуальное жилищное строительство с 2015 года, "
+        "а движения очереди не видно. Просим опубликовать очередь и список свободных участков.",
+        "Очередь на участки под ИЖС и перечень свободных участков опубликованы на сайте акимата и будут "
+        "обновляться ежеквартально.",
+        "Публиковать очередь и перечень свободных участков под ИЖС каждый квартал",
+        "отдел земельных отношений",
+        "Свободных участков под ИЖС сейчас нет: новые массивы сформируют после утверждения генерального плана. "
+        "Очередь с персональными данными заявителей не публикуется.",
+    ),
+    Topic(
+        "kk",
+        "ПИК есеп бермейді, шатыр ағып тұр",
+        "Біздің көп пәтерлі үйдің ПИК-і үш жылдан бері тұрғындарға есеп бермейді, ал шатыр әр жаңбырда ағады. "
+        "ПИК қызметін тексеріп, шатырды жөндеуге көмектесуді сұраймыз.",
+        "ПИК қызметі тексерілді, тұрғындар жиналысы өткізіліп, шатырды жөндеу сметасы бекітілді.",
+        "ПИК-тің қаржылық есебін тексеріп, шатыр жөндеуін ұйымдастыру",
+        "тұрғын үй инспекциясы",
+        "Көп пәтерлі үйдің ортақ мүлкін жөндеу — пәтер иелерінің міндеті; әкімдік ПИК-тің шаруашылық "
+        "қызметіне араласпайды.",
+    ),
+    Topic(
+        "ru",
+        "Детская площадка во дворе",
+        "В нашем дворе пять домов и больше ста детей, а старую площадку разобрали ещё в прошлом году. Просим "
+        "установить новую площадку с безопасным покрытием.",
+        "Площадка включена в проекты бюджета местного сообщества: жители выбрали её на сходе.",
+        "Установить детскую площадку с резиновым покрытием",
+        "отдел ЖКХ",
+        "Двор находится на земельном участке кондоминиума, площадку устанавливают за счёт собственников квартир.",
+    ),
+    Topic(
+        "kk",
+        "Қоқыс шығару кестесі сақталмайды",
+        "Қоқыс контейнерлері аптасына бір-ақ рет босатылады, жазда иіс пен шыбын көбейді. Қоқыс шығару "
+        "кестесін сақтауды және қосымша контейнер қоюды сұраймыз.",
+        "Оператормен келісім бойынша қоқыс аптасына үш рет шығарылады, қосымша екі контейнер қойылады.",
+        "Қоқыс шығаруды аптасына үш ретке дейін жиілету, қосымша контейнерлер қою",
+        "тұрғын үй-коммуналдық шаруашылық бөлімі",
+        "Қоқыс шығару жиілігі бекітілген тарифке сәйкес; оны арттыру үшін тарифті қайта қарау керек, бұл жыл "
+        "ішінде мүмкін емес.",
+    ),
+    Topic(
+        "ru",
+        "Цены на социально значимые продукты",
+        "В магазинах посёлка хлеб, сахар и подсолнечное масло на двадцать–тридцать процентов дороже, чем в "
+        "районном центре. Просим проверить соблюдение предельных цен и проводить ярмарки выходного дня.",
+        "Торговые точки проверены; ярмарки выходного дня с местными производителями будут проходить каждую субботу.",
+        "Проводить ярмарки выходного дня с сельхозпроизводителями каждую субботу",
+        "отдел предпринимательства",
+        "Предельные цены установлены лишь для части товаров, при проверке нарушений не выявлено. Ярмарки в "
+        "посёлке планом на этот год не предусмотрены.",
+    ),
+    Topic(
+        "kk",
+        "Ескі су құбырын ауыстыру",
+        "Көшедегі су құбыры 1970 жылдары тартылған, ай сайын жарылып, бір аптаға дейін су болмайды. Құбырды "
+        "толық ауыстыруды сұраймыз.",
+        "Көшедегі су құбырын ауыстыру ауылдарды сумен жабдықтау бағдарламасына енгізілді.",
+        "Көшедегі су құбырының 1,2 шақырымын ауыстыру",
+        "тұрғын үй-коммуналдық шаруашылық бөлімі",
+        "Су құбырын ауыстыруға жобалау-сметалық құжаттама жоқ, ол тек келесі жылы әзірленеді.",
+    ),
+    Topic(
+        "ru",
+        "Стихийная свалка у арыка",
+        "У оросительного арыка за последней улицей образовалась стихийная свалка, мусор уносит водой на "
+        "огороды. Просим убрать свалку и поставить контейнеры.",
+        "Свалка будет ликвидирована силами коммунального предприятия, у выезда с улицы оборудуют контейнерную "
+        "площадку.",
+        "Ликвидировать стихийную свалку и оборудовать контейнерную площадку",
+        "отдел ЖКХ",
+        "Участок у арыка находится в частной собственности, и убирать его обязан собственник: ему направлено "
+        "предписание.",
+    ),
+    Topic(
+        "kk",
+        "Ауылдағы ХҚКО бөлімі аптасына екі-ақ күн ашық",
+        "Ауылдағы халыққа қызмет көрсету орталығының бөлімі аптасына екі-ақ күн жұмыс істейді, кезек таңнан "
+        "басталады. Жұмыс күндерін көбейтуді сұраймыз.",
+        "Халыққа қызмет көрсету орталығымен келісім бойынша бөлім аптасына төрт күн жұмыс істейді.",
+        "ХҚКО бөлімінің жұмыс күндерін аптасына төрт күнге дейін көбейту",
+        "ХҚКО филиалымен бірлесіп",
+        "Бөлімнің жұмыс кестесін «Азаматтарға арналған үкімет» мемлекеттік корпорациясы бекітеді, бұл "
+        "әкімдіктің құзыретіне кірмейді.",
+    ),
+    Topic(
+        "ru",
+        "Арендное жильё для молодых семей",
+        "Молодые семьи уезжают, потому что снять жильё негде. Просим включить нас в программу строительства "
+        "кредитного и арендного жилья и опубликовать сроки.",
+        "Строительство 60-квартирного арендного дома включено в программу следующего года, список очередников "
+        "будет опубликован.",
+        "Подготовить проектно-сметную документацию 60-квартирного арендного дома",
+        "отдел строительства",
+        "Лимиты программы на этот год распределены, новых объектов здесь не планируется.",
+    ),
+    Topic(
+        "kk",
+        "Мектеп алдындағы жаяу жүргіншілер өткелі",
+        "Мектеп алдындағы жаяу жүргіншілер өткелінде жарық та, белгі де жоқ, көліктер жылдамдығын азайтпайды. "
+        "Өткелді жарықтандырып, жасанды кедір-бұдыр салуды сұраймыз.",
+        "Өткелге жарық пен жол белгілері орнатылады, жасанды кедір-бұдыр салынады.",
+        "Жаяу жүргіншілер өткелін жарықтандыру және жасанды кедір-бұдыр салу",
+        "жолаушылар көлігі және автомобиль жолдары бөлімі",
+        "Жол облыстық маңызы бар жолдар тізімінде, оны күтіп-ұстау аудан әкімдігінің құзыретіне кірмейді.",
+    ),
+)
+
+#: Phrases by language: partly supported, late, the answer of a higher authority, an extension's reason,
+#: and the participants' comments.
+PHRASES = {
+    "ru": {
+        "partly": " Остальная часть предложения будет рассмотрена при формировании бюджета следующего года.",
+        "late": "Приносим извинения за задержку ответа. ",
+        "above": "Обращение рассмотрено акиматом вышестоящего уровня. ",
+        "extension": "Для ответа нужны выезд на место и согласование с обслуживающей организацией.",
+        "satisfied": ("Спасибо, работы уже начались.", "Спасибо за быстрый ответ.", "", "Будем следить."),
+        "dissatisfied": ("Отписка: проблема остаётся.", "Ответ не по существу.", "", "Пишем уже не первый раз."),
+        "late_ok": "Долго, но ответили по существу.",
+        "accepted": "Понятно, спасибо за разъяснение.",
+    },
+    "kk": {
+        "partly": " Ұсыныстың қалған бөлігі келесі жылғы бюджетті қалыптастыру кезінде қаралады.",
+        "late": "Жауаптың кешіккені үшін кешірім сұраймыз. ",
+        "above": "Өтініш жоғары тұрған әкімдікте қаралды. ",
+        "extension": "Жауап беру үшін жерге барып, қызмет көрсетуші ұйыммен келісу қажет.",
+        "satisfied": ("Рахмет, жұмыс басталды.", "Тез жауап бергендеріңізге рахмет.", "", "Орындалуын бақылаймыз."),
+        "dissatisfied": ("Мәселе шешілмей тұр.", "Жауап мәнсіз.", "", "Бірнеше рет жаздық, нәтиже жоқ."),
+        "late_ok": "Кешікті, бірақ жауап нақты.",
+        "accepted": "Түсінікті, түсіндіргендеріңізге рахмет.",
+    },
+}
+
+#: How an authority dealt with a case, one letter each:
+#: ``Q`` supported within a few days, ``S`` supported and ``P`` partly supported on time (participants
+#: satisfied); ``L`` answered after the due date, before the sweep carried it up; ``O`` never answered: overdue,
+#: then escalated; ``N`` "not supported" on time, the participants dissatisfied: escalated; ``n`` "not
+#: supported", accepted or left unrated: closed without action; ``X`` deadline extended once, then supported
+#: within the new one. What escalates is answered above, partly supported, and resolved.
+OUTCOMES = "QSPLONnX"
+
+
+@dataclass(frozen=True)
+class Habits:
+    """An authority's background: its cases, one letter each (see ``OUTCOMES``)."""
+
+    authority: str
+    officer: str
+    above: str  # the officer of the authority above, who answers what escalates
+    places: tuple[str, ...]  # the first one that exists and after it the others, in turn
+    authors: tuple[str, ...]
+    signers: tuple[str, ...]
+    pattern: str
+    pace: tuple[int, int]  # working days an on-time answer takes: from, to
+    note: str
+
+
+HABITS: tuple[Habits, ...] = (
+    Habits(
+        DISTRICT_KARASAI,
+        AKIMAT_KARASAI,
+        AKIMAT_REGION,
+        (P_KASKELEN, P_AITEI),
+        (R_KASKELEN,),
+        (AITEI, KASKELEN),
+        "SQSPSSLSQS",
+        (4, 11),
+        "answers nearly everything on time, with measures; participants satisfied",
+    ),
+    Habits(
+        DISTRICT_ENBEKSHIKAZAKH,
+        AKIMAT_ENBEKSHIKAZAKH,
+        AKIMAT_REGION,
+        (P_ESIK, "194083100", P_TAUTURGEN, "194067100"),  # г.Есик, с.Шелек, с.Таутургень, с.Байтерек
+        (R_ESIK, R_TURGEN),
+        (ESIK, TURGEN),
+        "LOSLPLOL",
+        (10, 15),
+        "often late; what it leaves unanswered escalates to the region",
+    ),
+    Habits(
+        DISTRICT_TALGAR,
+        AKIMAT_TALGAR,
+        AKIMAT_REGION,
+        (P_TALGAR, "196233100"),  # г.Талгар, с.Кызылкайрат
+        (R_TALGAR,),
+        (TALGAR, R_KONAEV),
+        "NnNSNnPN",
+        (3, 9),
+        "answers quickly, mostly «not supported»; participants dissatisfied, often escalated",
+    ),
+    Habits(
+        "akimat:191000000",
+        AKIMAT_KONAEV,
+        AKIMAT_REGION,
+        ("191010000",),  # г.Қонаев
+        (R_KONAEV,),
+        (R_TALGAR, R_KASKELEN),
+        "PSLPnPS",
+        (7, 13),
+        "middling: mostly partly supported, one late",
+    ),
+    Habits(
+        "akimat:196800000",  # Ili district: the full classifier only
+        AKIMAT_ILI,
+        AKIMAT_REGION,
+        ("196830100", "196835100"),  # с.Отеген батыра, п.Боралдай
+        (R_KONAEV, R_TALGAR),
+        (R_KASKELEN,),
+        "LSLPSL",
+        (11, 15),
+        "slow but supportive: half the answers late",
+    ),
+    Habits(
+        "akimat:194200000",  # Zhambyl district: the full classifier only
+        AKIMAT_ZHAMBYL,
+        AKIMAT_REGION,
+        ("194230100",),  # с.Узынагаш
+        (R_KASKELEN,),
+        (R_KONAEV, AITEI),
+        "XSXPSX",
+        (8, 14),
+        "extends deadlines, then answers within them",
+    ),
+    Habits(
+        RURAL_TURGEN,
+        AKIM_TURGEN,
+        AKIMAT_ENBEKSHIKAZAKH,
+        (P_TURGEN, P_TAUTURGEN),
+        (R_TURGEN,),
+        (TURGEN, TAUTURGEN),
+        "SQPSSLSP",
+        (3, 9),
+        "the elected akim: quick, supportive",
+    ),
+    Habits(
+        "akim:194020000",
+        AKIM_ESIK,
+        AKIMAT_ENBEKSHIKAZAKH,
+        (P_ESIK,),
+        (R_ESIK,),
+        (ESIK, KASKELEN),
+        "OLLSLOL",
+        (10, 15),
+        "late; what it leaves unanswered escalates to the district",
+    ),
+    Habits(
+        "akim:194083000",  # Shelek rural district: the full classifier only
+        AKIM_SHELEK,
+        AKIMAT_ENBEKSHIKAZAKH,
+        ("194083100", "194083200"),  # с.Шелек, с.Майское
+        (R_ESIK, R_TURGEN),
+        (TAUTURGEN,),
+        "NnNPNn",
+        (5, 11),
+        "mostly «not supported»; participants dissatisfied, escalated",
+    ),
+    Habits(
+        "akim:194067000",  # Baiterek rural district: the full classifier only
+        AKIM_BAITEREK,
+        AKIMAT_ENBEKSHIKAZAKH,
+        ("194067100", "194067200"),  # с.Байтерек, с.Алга
+        (R_TURGEN, R_ESIK),
+        (ESIK,),
+        "SPPLSP",
+        (6, 13),
+        "ordinary: on time, partly supported, one late",
+    ),
+)
+
+BACKGROUND_START = date(2026, 2, 2)
+BACKGROUND_SPAN = 240  # days over which an authority's proposals are filed: February to mid-September
+
+
+@dataclass(frozen=True)
+class BackgroundCase:
+    habits: Habits
+    n: int  # its position in the authority's pattern
+    outcome: str
+    filed: date
+    place: str
+    author: str
+    signers: tuple[str, ...]
+    topic: Topic
+    title: str
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return (self.author, *self.signers)
+
+
+def _place_name(code: str, lang: str) -> str:
+    territory = db.session.get(Territory, code)
+    return (territory.name_kk if lang == "kk" else territory.name_ru) if territory else code
+
+
+#: Calendar days a background proposal needs to play out to its end, escalation and all.
+BACKGROUND_PLAYS_OUT = 60
+
+
+def background_cases(today: date | None = None) -> list[BackgroundCase]:
+    """The background proposals whose authority, officers and places exist (the built-in territory set
+    has fewer than the full classifier), filed long enough before ``today`` to be over by then."""
+    latest = (today or services.today()) - timedelta(days=BACKGROUND_PLAYS_OUT)
+    emails = set(db.session.scalars(sa.select(User.email).where(User.email.like("%@tyndau.kz"))))
+    found: list[BackgroundCase] = []
+    for index, habits in enumerate(HABITS):
+        places = [p for p in habits.places if db.session.get(Territory, p) is not None]
+        people = {habits.officer, habits.above, *habits.authors, *habits.signers}
+        if not places or find_authority(habits.authority) is None or not people <= emails:
+            continue
+        count = len(habits.pattern)
+        for n, outcome in enumerate(habits.pattern):
+            topic = TOPICS[(index * 5 + n * 3) % len(TOPICS)]
+            author = habits.authors[n % len(habits.authors)]
+            others = [e for e in habits.signers if e != author]
+            signers = tuple(others[: n % 3])
+            place = places[n % len(places)]
+            filed = add_working_days(BACKGROUND_START + timedelta(days=index * 2 + n * BACKGROUND_SPAN // count), 0)
+            if filed > latest:
+                continue
+            title = f"{topic.title} ({_place_name(place, topic.lang)})"
+            found.append(BackgroundCase(habits, n, outcome, filed, place, author, signers, topic, title))
+    return found
+
+
+def _measure(case: Case, topic: Topic, day: date, n: int, unit: str | None) -> tuple[str, str, date]:
+    authority = case.authority
+    name = authority.name_kk if topic.lang == "kk" else authority.name_ru
+    return (topic.measure, f"{name} ({unit})" if unit else name, day + timedelta(days=30 + 9 * (n % 7)))
+
+
+def _answer_on(item: BackgroundCase, case: Case) -> date:
+    low, high = item.habits.pace
+    if item.outcome == "Q":
+        return wd(case.received_on, 2 + item.n % 3)
+    if item.outcome == "L":  # late, but before the sweep carries it up
+        return wd(case.due_on, 1 + item.n % 3)
+    if item.outcome == "X":  # past the first due date, within the extended one
+        return wd(case.due_before_extension, 2 + item.n % 3)
+    return wd(case.received_on, min(low + (item.n * 7) % (high - low + 1), 15))
+
+
+def _rate_all(r: Replay, case: Case, item: BackgroundCase, satisfied: bool) -> None:
+    phrases = PHRASES[item.topic.lang]["satisfied" if satisfied else "dissatisfied"]
+    for k, email in enumerate(item.people):
+        r.rate(case, email, satisfied, phrases[(item.n + k) % len(phrases)])
+
+
+def _settle(r: Replay, case: Case, item: BackgroundCase) -> None:
+    """The participants' ratings of an answer that stays where it is (resolved, at once or when the rating
+    window closes)."""
+    phrases = PHRASES[item.topic.lang]
+    if item.outcome in "QSX":
+        _rate_all(r, case, item, True)
+    elif item.outcome == "P":  # the author satisfied, a signer not: no majority against
+        r.rate(case, item.author, True, phrases["satisfied"][item.n % 4])
+        if item.signers:
+            r.rate(case, item.signers[-1], False, phrases["dissatisfied"][item.n % 4])
+    elif item.outcome == "L":
+        r.rate(case, item.author, True, phrases["late_ok"])
+    elif item.outcome == "n" and item.n % 2:  # the others leave it unrated
+        r.rate(case, item.author, True, phrases["accepted"])
+
+
+def background_script(item: BackgroundCase) -> Script:
+    """One background proposal, played out as its authority's habits say."""
+
+    def script(r: Replay) -> Iterator[date]:
+        habits, topic, phrases = item.habits, item.topic, PHRASES[item.topic.lang]
+        yield item.filed
+        case = r.file(item.author, habits.authority, item.place, item.title, topic.body, signers=item.signers)
+        if item.outcome != "O" or item.n % 2:  # some unanswered cases were never even taken up
+            yield wd(case.received_on, 1)
+            r.take(case, habits.officer)
+        if item.outcome == "X":
+            yield wd(case.received_on, 2)
+            services.extend(
+                case, case.due_on + timedelta(days=28), phrases["extension"], r.user(habits.officer), on=r.day
+            )
+        if item.outcome == "O":
+            yield r.escalation_day(case)
+        else:
+            yield _answer_on(item, case)
+            if item.outcome in "Nn":
+                r.answer(case, habits.officer, Decision.NOT_SUPPORTED, topic.refusal)
+            else:
+                partly = item.outcome == "P" or (item.outcome == "L" and item.n % 2 == 0)
+                text = (phrases["late"] if item.outcome == "L" else "") + topic.answer
+                r.answer(
+                    case,
+                    habits.officer,
+                    Decision.PARTLY if partly else Decision.SUPPORTED,
+                    text + (phrases["partly"] if partly else ""),
+                    [_measure(case, topic, r.day, item.n, topic.unit)],
+                )
+            yield wd(r.day, 1 + item.n % 2)
+            if item.outcome != "N":
+                _settle(r, case, item)
+                return
+            _rate_all(r, case, item, False)
+            yield r.day  # every participant rated: the day's sweep carries it up
+        # Escalated (overdue or dissatisfied): the authority above answers, partly, and that settles it.
+        upper = r.above(case)
+        yield wd(upper.received_on, 1)
+        r.take(upper, habits.above)
+        yield wd(upper.received_on, 6 + item.n % 5)
+        r.answer(
+            upper,
+            habits.above,
+            Decision.PARTLY,
+            phrases["above"] + topic.answer + phrases["partly"],
+            [_measure(upper, topic, r.day, item.n, None)],
+        )
+        yield wd(r.day, 1)
+        _rate_all(r, upper, item, True)
+
+    script.__name__ = f"background_{item.habits.authority}_{item.n}"
+    return script
+
+
+def create_background_accounts() -> list[User]:
+    """The residents and officers of the background whose home or authority exists (shared demo password)."""
+    from core.accounts.models import Role
+    from core.accounts.services import grant_role, hash_password
+    from core.db import utcnow
+    from core.seed import DEMO_PASSWORD
+
+    existing = set(
+        db.session.scalars(sa.select(User.email).where(User.email.in_([a.email for a in BACKGROUND_ACCOUNTS])))
+    )
+    password_hash = None
+    created = []
+    for account in BACKGROUND_ACCOUNTS:
+        if account.email in existing:
+            continue
+        authority = find_authority(account.authority_key) if account.authority_key else None
+        if account.authority_key and authority is None:
+            continue
+        home = account.home if account.home and db.session.get(Territory, account.home) is not None else None
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        user = User(
+            email=account.email,
+            password_hash=password_hash,
+            display_name=account.display_name,
+            locale=account.locale,
+            home_territory_code=home,
+            email_verified_at=utcnow(),
+        )
+        db.session.add(user)
+        db.session.flush()
+        if authority is not None:
+            grant_role(user, Role.OFFICER, authority)
+        created.append(user)
+    return created
+
+
 def _available(story: DemoStory) -> bool:
     """A story needs its places (the full KATO file has them all; the built-in set only some)."""
     for code in story.places:
@@ -786,23 +1363,39 @@ def _demo_cases_exist(user_ids) -> bool:
 
 
 def seed_demo_cases(today: date | None = None) -> dict:
-    """Add the demo cases (see the module docstring); returns what was added."""
+    """Add the demo cases and their background (see the module docstring); returns what was added."""
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(DEMO_EMAILS)))}
     missing = sorted(set(DEMO_EMAILS) - set(users))
     if missing:
         return {"cases": 0, "cases_note": f"demo cases not added: accounts missing ({', '.join(missing)})"}
-    if _demo_cases_exist([u.id for u in users.values()]):
+    residents = db.session.scalars(sa.select(User.id).where(User.email.in_(RESIDENTS))).all()
+    if _demo_cases_exist([u.id for u in users.values()] + list(residents)):
         return {"cases": 0, "cases_note": "demo cases already there"}
+    accounts = create_background_accounts()
     db.session.flush()
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
     stories = [s for s in STORIES if _available(s)]
     skipped = [s.script.__name__ for s in STORIES if s not in stories]
+    today = today or services.today()
+    background = background_cases(today)
     queued = len(pending_jobs())
-    replay = Replay(today or services.today())
+    replay = Replay(today)
     with replay.clock():
-        replay.run([s.script for s in stories])
+        replay.run([s.script for s in stories] + [background_script(item) for item in background])
     db.session.flush()
     del pending_jobs()[queued:]  # replayed history: no mail about it
     added = db.session.scalar(sa.select(sa.func.count()).select_from(Case)) - before
-    current_app.logger.info("demo cases: %s stories, %s cases, %s sweeps", len(stories), added, replay.sweeps)
-    return {"cases": added, "case_stories": len(stories), "case_stories_skipped": skipped}
+    current_app.logger.info(
+        "demo cases: %s stories, %s background proposals, %s cases, %s sweeps",
+        len(stories),
+        len(background),
+        added,
+        replay.sweeps,
+    )
+    return {
+        "cases": added,
+        "case_stories": len(stories),
+        "case_stories_skipped": skipped,
+        "background_proposals": len(background),
+        "background_accounts": [u.email for u in accounts],
+    }

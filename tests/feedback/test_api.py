@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 from core.accounts.models import Role
+from core.authorities.models import AuthorityKind
 from core.authorities.services import find_authority
 from feedback import services, stats
 from feedback.models import CaseState, Decision
@@ -257,3 +258,50 @@ def test_stats_agree_with_the_league(client, db, kato, monkeypatch):
     row = next(r for r in stats.league("620000000", "district_akimat", on=ON) if r.id == authority.id)
     assert data["figures"]["median_working_days"] == row.stats.median_working_days
     assert data["figures"]["on_time_pct"] == row.stats.on_time_pct
+
+
+def test_league_defaults_to_the_busiest_region_and_kind(client, db, kato):
+    """Without a region the league opens where most cases are (withdrawn ones do not count), found with one
+    query; a kind given keeps its kind; a region given is kept."""
+    import sqlalchemy as sa
+
+    from feedback import api
+
+    rural = find_authority(RURAL)  # Ulytau region (62)
+    for _ in range(3):
+        make_case(rural)
+    astana = find_authority("akimat:711110000")  # a city district of Astana (71): a district akimat
+    for _ in range(2):
+        make_case(astana, CaseState.RESOLVED, on_time=True, days=3, decision=Decision.SUPPORTED, rated=(1, 0))
+    for _ in range(4):  # withdrawn: counts nowhere
+        make_case(find_authority("akimat:621000000"), CaseState.WITHDRAWN)
+    db.session.flush()
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        assert api.busiest_league() == ("620000000", "rural_akim")
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    assert len(statements) == 1 and "GROUP BY" in statements[0]
+    assert api.busiest_league(AuthorityKind.DISTRICT_AKIMAT) == ("710000000", "district_akimat")
+    assert api.busiest_league(AuthorityKind.MASLIKHAT) is None
+
+    html = client.get("/cases/league").get_data(as_text=True)
+    assert '<option value="620000000" selected>' in html
+    assert '<option value="rural_akim" selected>' in html
+    html = client.get("/cases/league?kind=district_akimat&region=xx").get_data(as_text=True)
+    assert '<option value="710000000" selected>' in html
+    assert '<option value="district_akimat" selected>' in html
+    # a kind with no cases anywhere: the first region, as before there were cases
+    html = client.get("/cases/league?kind=maslikhat").get_data(as_text=True)
+    assert '<option value="100000000" selected>' in html and '<option value="maslikhat" selected>' in html
+    # a chosen region, or the whole country, is kept
+    html = client.get("/cases/league?region=100000000").get_data(as_text=True)
+    assert '<option value="100000000" selected>' in html and '<option value="district_akimat" selected>' in html
+    html = client.get("/cases/league?region=all").get_data(as_text=True)
+    assert '<option value="all" selected>' in html

@@ -1,4 +1,5 @@
-"""``flask seed demo``'s cases: every stage of the loop, one chain up to the Kurultai, consistent histories."""
+"""``flask seed demo``'s cases: every stage of the loop, one chain up to the Kurultai, consistent histories, and
+a background of past proposals that gives the league tables figures."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from core.authorities.models import Authority
+from core.authorities.models import Authority, AuthorityKind
+from core.authorities.services import find_authority
 from core.calendar import add_working_days
-from feedback import rules, seed, services
+from feedback import rules, seed, services, stats
 from feedback.models import (
     Case,
     CaseEvent,
@@ -18,7 +20,6 @@ from feedback.models import (
     Decision,
     EscalationReason,
     EventKind,
-    Measure,
     Rating,
 )
 from tests.conftest import KATO_FULL, count
@@ -56,8 +57,37 @@ def _by_title(fragment: str) -> list[Case]:
     return [c for c in _cases() if fragment in c.title]
 
 
+def _background_roots() -> set[int]:
+    """The first cases of the background proposals (written by the background's residents)."""
+    from core.accounts.models import User
+    from core.db import db
+
+    residents = db.session.scalars(sa.select(User.id).where(User.email.in_(seed.RESIDENTS))).all()
+    return set(db.session.scalars(sa.select(Case.id).where(Case.author_id.in_(residents), Case.level == 0)))
+
+
+def _story_cases() -> list[Case]:
+    background = _background_roots()
+    return [c for c in _cases() if c.root_id not in background]
+
+
+def _background_cases() -> list[Case]:
+    background = _background_roots()
+    return [c for c in _cases() if c.root_id in background]
+
+
+def _assert_an_informative_league() -> None:
+    """Almaty region's district akimats: at least three with an on-time share, and not all the same."""
+    rows = stats.league("190000000", AuthorityKind.DISTRICT_AKIMAT)
+    shares = [r.stats.on_time_pct for r in rows if r.stats.on_time_pct is not None]
+    assert len(shares) >= 3, [(r.key, r.stats.answer_due) for r in rows]
+    assert len(set(shares)) >= 2, shares
+    satisfaction = [r.stats.satisfaction_pct for r in rows if r.stats.satisfaction_pct is not None]
+    assert len(satisfaction) >= 3 and len(set(satisfaction)) >= 2, satisfaction
+
+
 def test_every_stage_of_the_loop_is_there(seeded, db):
-    cases = _cases()
+    cases = _story_cases()
     assert 15 <= len(cases) <= 25
     assert len({c.root_id for c in cases}) == len(seed.STORIES)
     states = {state: [c for c in cases if c.state == state] for state in CaseState}
@@ -85,7 +115,7 @@ def test_every_stage_of_the_loop_is_there(seeded, db):
     # Answers with measures, each with a responsible body and a due date; ratings on them.
     answered = [c for c in cases if c.answer is not None]
     assert len(answered) >= 8
-    measures = db.session.scalars(sa.select(Measure)).all()
+    measures = [m for c in answered for m in c.answer.measures]
     assert len(measures) >= 10
     assert all(m.responsible and m.due_on and m.description for m in measures)
     for case in answered:
@@ -108,7 +138,7 @@ def test_every_stage_of_the_loop_is_there(seeded, db):
 
     # Open cases are open as of today: not yet due, or overdue by less than the escalation limit.
     today = services.today()
-    for case in cases:
+    for case in _cases():
         if case.state in (CaseState.OPENED, CaseState.AWAITING):
             assert case.due_on >= today, case.title
         if case.state == CaseState.OVERDUE:
@@ -211,7 +241,7 @@ def test_builtin_territories_give_the_stories_they_can(runner, app, db, monkeypa
     """Without the full classifier the built-in set has no Kegen, Raiymbek or Sauran: those stories are
     left out, the rest (the climb to the Kurultai among them) are all there."""
     _seed(runner, app, monkeypatch, tmp_path / "missing.csv")
-    roots = {c.root_id for c in _cases()}
+    roots = {c.root_id for c in _story_cases()}
     assert len(roots) == len(seed.STORIES) - 3
     top = db.session.scalar(
         sa.select(Case)
@@ -221,3 +251,63 @@ def test_builtin_territories_give_the_stories_they_can(runner, app, db, monkeypa
     assert top is not None
     assert [c.authority.key for c in services.chain(top)] == CHAIN_KEYS
     assert top.state == CaseState.RESOLVED
+    # The background of the authorities the built-in set has (Karasai, Enbekshikazakh, Talgar, Konaev;
+    # Turgen and Esik below Enbekshikazakh) still makes the region's league informative.
+    keys = {item.habits.authority for item in seed.background_cases()}
+    assert keys == {
+        "akimat:195200000",
+        "akimat:194000000",
+        "akimat:196200000",
+        "akimat:191000000",
+        "akim:194081000",
+        "akim:194020000",
+    }
+    assert len(_background_roots()) == len(seed.background_cases())
+    _assert_an_informative_league()
+
+
+def test_background_history_gives_the_league_figures(seeded, db):
+    background = _background_cases()
+    items = seed.background_cases()
+    assert len(_background_roots()) == len(items) >= 60
+    assert {item.habits.authority for item in items} == {h.authority for h in seed.HABITS}
+    for habits in seed.HABITS:  # between 6 and 14 proposals each
+        assert 6 <= len(habits.pattern) <= 14 and set(habits.pattern) <= set(seed.OUTCOMES)
+    # All of it in the past: filed February to September 2026, nothing left open.
+    assert all(date(2026, 2, 1) < item.filed < date(2026, 10, 1) for item in items)
+    assert {c.state for c in background} <= {CaseState.RESOLVED, CaseState.ESCALATED, CaseState.CLOSED}
+    # Some went up for being overdue, some for dissatisfied participants; answered above and resolved.
+    escalated = [c for c in background if c.state == CaseState.ESCALATED]
+    reasons = {c.escalation_reason for c in escalated}
+    assert reasons == {EscalationReason.OVERDUE, EscalationReason.DISSATISFIED}
+    for case in escalated:
+        upper = case.escalated_to
+        assert upper.state == CaseState.RESOLVED and upper.answer is not None
+        assert upper.authority.key in ("akimat:190000000", "akimat:194000000")
+    assert any(c.answered_on_time is False for c in background)
+    assert any(c.extended_at is not None for c in background)
+    assert {c.decision for c in background} >= {Decision.SUPPORTED, Decision.PARTLY, Decision.NOT_SUPPORTED}
+
+    # Each habit shows in the figures: the diligent, the late and the refusing differ.
+    on = services.today()
+    figures = {h.authority: stats.authority_stats(find_authority(h.authority), on=on) for h in seed.HABITS}
+    karasai, enbekshikazakh, talgar = (
+        figures["akimat:195200000"],
+        figures["akimat:194000000"],
+        figures["akimat:196200000"],
+    )
+    assert karasai.on_time_pct >= 90 and karasai.satisfaction_pct >= 90 and karasai.escalation_pct == 0
+    assert enbekshikazakh.on_time_pct < 70 and enbekshikazakh.escalated >= 2
+    assert talgar.satisfaction_pct < 50 and talgar.escalation_pct >= 30
+    assert talgar.closed_without_action >= 2
+    for authority, figure in figures.items():
+        assert figure.on_time_pct is not None, authority
+    _assert_an_informative_league()
+    # the rural akims' offices of Enbekshikazakh district have a league of their own
+    rural = [r for r in stats.league("190000000", AuthorityKind.RURAL_AKIM) if r.stats.on_time_pct is not None]
+    assert len(rural) >= 3 and len({r.stats.on_time_pct for r in rural}) >= 2
+    # the background's residents: a handful of verified accounts
+    from core.accounts.models import User
+
+    residents = db.session.scalars(sa.select(User).where(User.email.in_(seed.RESIDENTS))).all()
+    assert 4 <= len(residents) <= 6 and all(u.is_verified for u in residents)
