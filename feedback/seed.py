@@ -7,7 +7,7 @@ management, a cerebral-palsy centre in Talgar, proposals to the National Kurulta
 climbed from the Turgen rural district to the National Kurultai and came back with its outcome.
 
 Nothing is written directly: each case is a short script of service calls at past dates (``on=``). The
-scripts run interleaved in date order on a replayed clock (the services' ``today`` and ``utcnow``), with
+scripts run interleaved in date order on a replayed clock (``services.replayed_clock``), with
 the sweep run as the hourly job would have run it, so events, deadlines, ratings and statistics are what
 they would be had it all happened. Finished stories are fixed in 2026; the open ones are placed a few
 working days before today, so a fresh demo always has new, awaiting, extended, answered and overdue cases.
@@ -128,13 +128,9 @@ class Replay:
 
     @contextmanager
     def clock(self) -> Iterator[None]:
-        """The services' ``today`` and ``utcnow`` read the replayed clock (the seed is one CLI process)."""
-        saved = services.today, services.utcnow
-        services.today, services.utcnow = self.current_day, self.now
-        try:
+        """The services read the replayed clock while the block runs."""
+        with services.replayed_clock(self.now, self.current_day):
             yield
-        finally:
-            services.today, services.utcnow = saved
 
     # sweeps
     def _sweep(self, day: date) -> None:

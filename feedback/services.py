@@ -8,6 +8,9 @@ and queues its notifications to run after commit. Services flush, never commit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -56,10 +59,35 @@ class CaseError(AppError):
 # -- time -----------------------------------------------------------------------------------------------
 
 
+#: Another clock for the current context (the demo seed replays months of history through the services).
+_replayed: ContextVar[tuple[Callable[[], datetime], Callable[[], date]] | None] = ContextVar(
+    "feedback_replayed_clock", default=None
+)
+
+
+def current_time() -> datetime:
+    """The time the loop stamps on what it records (UTC)."""
+    replayed = _replayed.get()
+    return replayed[0]() if replayed else utcnow()
+
+
 def today() -> date:
     """Today in Kazakhstan (one time zone, UTC+5, since March 2024); deadlines are local dates."""
+    replayed = _replayed.get()
+    if replayed:
+        return replayed[1]()
     offset = float(current_app.config.get("LOCAL_UTC_OFFSET_HOURS", 5))
     return datetime.now(timezone(timedelta(hours=offset))).date()
+
+
+@contextmanager
+def replayed_clock(now: Callable[[], datetime], day: Callable[[], date]) -> Iterator[None]:
+    """Run a block with the loop reading ``now()`` and ``day()`` instead of the real clock (this context only)."""
+    token = _replayed.set((now, day))
+    try:
+        yield
+    finally:
+        _replayed.reset(token)
 
 
 def working_days_cutoff(day: date, n: int) -> date:
@@ -267,7 +295,7 @@ def _event(
     event = CaseEvent(
         case_id=case.id,
         kind=kind,
-        at=utcnow(),
+        at=current_time(),
         actor_id=getattr(actor, "id", actor),
         from_state=from_state,
         to_state=to_state,
@@ -307,7 +335,9 @@ def add_participants(case: Case, user_ids, role: ParticipantRole = ParticipantRo
             )
         )
     )
-    new = [{"case_id": case.id, "user_id": i, "role": role, "joined_at": utcnow()} for i in ids if i not in present]
+    new = [
+        {"case_id": case.id, "user_id": i, "role": role, "joined_at": current_time()} for i in ids if i not in present
+    ]
     if new:
         db.session.execute(sa.insert(CaseParticipant), new)
     return len(new)
@@ -344,7 +374,7 @@ def open_case(
         authority=authority,
         authority_id=authority.id,
         author_id=author.id if author is not None else None,
-        opened_at=utcnow(),
+        opened_at=current_time(),
         received_on=received,
         due_on=add_working_days(received, rules.response_working_days(source, authority)),
         level=0,
@@ -478,7 +508,7 @@ def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None 
         raise CaseError(_l("The deadline can be extended to %(date)s at the latest.", date=format_date(latest)))
     case.due_before_extension = case.due_on
     case.due_on = new_due
-    case.extended_at = utcnow()
+    case.extended_at = current_time()
     case.extension_reason = reason
     _event(
         case,
@@ -526,7 +556,7 @@ def redirect(case: Case, target: Authority, reason: str, actor: User, on: date |
     case.extended_at = None
     case.extension_reason = None
     case.due_before_extension = None
-    case.redirected_at = utcnow()
+    case.redirected_at = current_time()
     _event(
         case,
         EventKind.REDIRECTED,
@@ -585,14 +615,14 @@ def publish_answer(case: Case, decision: Decision, text: str, measures, actor: U
         decision=decision,
         text=text,
         officer_id=actor.id,
-        published_at=utcnow(),
+        published_at=current_time(),
         measures=[
             Measure(position=i, description=m.description, responsible=m.responsible, due_on=m.due_on)
             for i, m in enumerate(cleaned)
         ],
     )
     case.decision = decision
-    case.answered_at = utcnow()
+    case.answered_at = current_time()
     case.answered_on_time = answered_day <= case.due_on
     case.answer_working_days = max(0, working_days_between(case.received_on, answered_day))
     if decision == Decision.REFERRED:
@@ -649,7 +679,7 @@ def shortlist(case: Case, session: str, actor: User) -> Case:
     if case.shortlisted_at is not None:
         raise Conflict(_l("This case is already shortlisted."))
     before = case.state
-    case.shortlisted_at = utcnow()
+    case.shortlisted_at = current_time()
     case.shortlist_session = session
     if case.state == CaseState.OPENED:
         case.state = CaseState.AWAITING
@@ -675,7 +705,7 @@ def rate(case: Case, user: User, satisfied: bool, comment: str = "", on: date | 
     else:
         rating.satisfied = bool(satisfied)
         rating.comment = comment
-        rating.updated_at = utcnow()
+        rating.updated_at = current_time()
     db.session.flush()
     audit.record("case.rated", case, user, satisfied=bool(satisfied))
     return rating
@@ -688,7 +718,7 @@ def withdraw(case: Case, user: User, reason: str = "") -> Case:
     _require_state(case, *OPEN_STATES)
     before = case.state
     case.state = CaseState.WITHDRAWN
-    case.closed_at = utcnow()
+    case.closed_at = current_time()
     _event(
         case,
         EventKind.WITHDRAWN,
@@ -716,7 +746,7 @@ def escalate(case: Case, reason: EscalationReason, actor=None, on: date | None =
     on = on or today()
     received = add_working_days(on, 0)
     before = case.state
-    now = utcnow()
+    now = current_time()
     case.state = CaseState.ESCALATED
     case.escalated_at = now
     case.escalation_reason = reason
@@ -822,7 +852,7 @@ def sweep(on: date | None = None, actor=None) -> SweepResult:
     statements, idempotent (a second run on the same day changes nothing) and serialised on PostgreSQL
     by an advisory lock (on SQLite the run's first insert takes the database's write lock)."""
     on = on or today()
-    now = utcnow()
+    now = current_time()
     run = SweepRun(started_at=now, today=on)
     db.session.add(run)
     db.session.flush()
@@ -1067,7 +1097,7 @@ def sweep(on: date | None = None, actor=None) -> SweepResult:
         session.flush()
         return result
     run.overdue, run.resolved, run.closed, run.escalated = overdue, resolved, closed, escalated
-    run.finished_at = utcnow()
+    run.finished_at = current_time()
     session.flush()
     # ORM objects loaded before the sweep now hold stale states.
     for obj in list(session.identity_map.values()):

@@ -308,3 +308,16 @@ def test_escalation_uses_the_parent_rules(ladder, make_user):
     top = upper.escalated_to
     assert top.authority_id == ladder.region.id
     assert top.due_on == add_working_days(on, 4)
+
+
+def test_a_replayed_clock_is_seen_only_inside_its_block(app):
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+    with app.app_context():
+        real = services.today()
+        with services.replayed_clock(lambda: moment, lambda: date(2026, 3, 2)):
+            assert services.today() == date(2026, 3, 2)
+            assert services.current_time() == moment
+        assert services.today() == real
+        assert services.current_time() != moment
