@@ -1,8 +1,8 @@
 """the hearing state loop
 
-Revision ID: fbe8f7298bab
+Revision ID: b2ef73a06ccc
 Revises: f6eaa2d39abe
-Create Date: 2026-11-22 01:13:33.509350
+Create Date: 2026-11-22 01:40:46.429505
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fbe8f7298bab'
+revision = 'b2ef73a06ccc'
 down_revision = 'f6eaa2d39abe'
 branch_labels = None
 depends_on = None
@@ -75,14 +75,14 @@ def upgrade():
     sa.UniqueConstraint('escalated_from_id', name=op.f('uq_cases_escalated_from_id'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_answered_rating_closes_on', ['rating_closes_on'], unique=False, postgresql_where=sa.text("state = 'answered'"), sqlite_where=sa.text("state = 'answered'"))
         batch_op.create_index(batch_op.f('ix_cases_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_cases_authority_state', ['authority_id', 'state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_escalated_at'), ['escalated_at'], unique=False)
+        batch_op.create_index('ix_cases_escalated_at', ['escalated_at'], unique=False, postgresql_where=sa.text('escalated_at IS NOT NULL'), sqlite_where=sa.text('escalated_at IS NOT NULL'))
+        batch_op.create_index('ix_cases_open_due_on', ['state', 'due_on'], unique=False, postgresql_where=sa.text("state IN ('opened', 'awaiting', 'overdue')"), sqlite_where=sa.text("state IN ('opened', 'awaiting', 'overdue')"))
         batch_op.create_index('ix_cases_rating_closed_at', ['rating_closed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_root_id'), ['root_id'], unique=False)
-        batch_op.create_index('ix_cases_state_due_on', ['state', 'due_on'], unique=False)
-        batch_op.create_index('ix_cases_state_rating_closes_on', ['state', 'rating_closes_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_territory_code'), ['territory_code'], unique=False)
 
     op.create_table('deadline_rules',
@@ -199,14 +199,14 @@ def downgrade():
     op.drop_table('deadline_rules')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_territory_code'))
-        batch_op.drop_index('ix_cases_state_rating_closes_on')
-        batch_op.drop_index('ix_cases_state_due_on')
         batch_op.drop_index(batch_op.f('ix_cases_root_id'))
         batch_op.drop_index('ix_cases_rating_closed_at')
-        batch_op.drop_index(batch_op.f('ix_cases_escalated_at'))
+        batch_op.drop_index('ix_cases_open_due_on', postgresql_where=sa.text("state IN ('opened', 'awaiting', 'overdue')"), sqlite_where=sa.text("state IN ('opened', 'awaiting', 'overdue')"))
+        batch_op.drop_index('ix_cases_escalated_at', postgresql_where=sa.text('escalated_at IS NOT NULL'), sqlite_where=sa.text('escalated_at IS NOT NULL'))
         batch_op.drop_index('ix_cases_authority_state')
         batch_op.drop_index(batch_op.f('ix_cases_author_id'))
         batch_op.drop_index(batch_op.f('ix_cases_assignee_id'))
+        batch_op.drop_index('ix_cases_answered_rating_closes_on', postgresql_where=sa.text("state = 'answered'"), sqlite_where=sa.text("state = 'answered'"))
 
     op.drop_table('cases')
     op.drop_table('sweep_runs')
