@@ -23,6 +23,9 @@ def build_app(overrides: dict | None = None, blueprints=(), cli_groups=()) -> Fl
         static_folder=str(ROOT / "static"),
     )
     config_module.configure(app, overrides)
+    from core.security import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
     _init_extensions(app)
@@ -84,6 +87,7 @@ def _register_core(app: Flask) -> None:
     app.register_blueprint(authorities_bp)
     app.register_blueprint(calendar.bp)
     app.after_request(security.set_security_headers)
+    app.before_request(security.refuse_nul_bytes)
     cli.register(app)
 
     @app.context_processor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
@@ -92,6 +93,18 @@ def handle_http_error(error: HTTPException):
 
         message = _("Your form expired or was sent from elsewhere. Please reload the page and send it again.")
     return render_error(code, message)
+
+
+@bp.app_errorhandler(OverflowError)
+@bp.app_errorhandler(sa_exc.DataError)
+def handle_bad_value(error: Exception):
+    """A value the database cannot hold (a number out of range in a query string or form): the
+    request was bad, nothing broke."""
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.warning("bad value in %s %s: %s", request.method, request.path, error)
+    return render_error(400)
 
 
 @bp.app_errorhandler(Exception)

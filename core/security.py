@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import abort, request
+from werkzeug.routing import IntegerConverter
+
+#: The largest id a URL may carry: PostgreSQL's ``integer``. A larger number is not found, not a crash.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: non-negative and at most ``MAX_ID`` (anything else is a 404)."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
+
+
+def refuse_nul_bytes():
+    """No database stores a NUL in text (PostgreSQL refuses it): a request carrying one is malformed."""
+    if "\x00" in request.path or any(
+        "\x00" in value for source in (request.args, request.form) for value in source.values()
+    ):
+        abort(400)
 
 CSP = "; ".join(
     [

@@ -383,8 +383,25 @@ class DeadlineRule(db.Model):
     """
 
     __tablename__ = "deadline_rules"
+    # One row per (source, scope) for everyone and one per (source, authority): two partial unique indexes,
+    # because a unique constraint lets any number of rows with a NULL authority through.
     __table_args__ = (
-        sa.UniqueConstraint("source", "scope", "authority_id", name="uq_deadline_rules_source_scope_authority"),
+        sa.Index(
+            "uq_deadline_rules_source_scope",
+            "source",
+            "scope",
+            unique=True,
+            postgresql_where=sa.text("authority_id IS NULL"),
+            sqlite_where=sa.text("authority_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_deadline_rules_source_authority",
+            "source",
+            "authority_id",
+            unique=True,
+            postgresql_where=sa.text("authority_id IS NOT NULL"),
+            sqlite_where=sa.text("authority_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from core.authorities.models import Authority, AuthorityKind
 from core.authorities.services import (
@@ -19,7 +20,7 @@ from core.authorities.services import (
 from core.calendar import add_working_days
 from core.db import db
 from core.territories.models import Territory
-from feedback import rules
+from feedback import rules, services
 from feedback.models import OPEN_STATES, Case, CaseParticipant, CaseSource, CaseState, DeadlineRule
 
 PER_PAGE = 20
@@ -157,7 +158,7 @@ def inbox_counts(authority: Authority, on: date) -> dict[str, int]:
 
 def inbox(authority: Authority, tab: str, on: date, page: int = 1, per_page: int = PER_PAGE) -> Page:
     where = inbox_filters(on)[tab]
-    stmt = sa.select(Case).where(Case.authority_id == authority.id, where)
+    stmt = sa.select(Case).where(Case.authority_id == authority.id, where).options(selectinload(Case.assignee))
     if tab == "answered":
         stmt = stmt.order_by(Case.answered_at.desc(), Case.id.desc())
     elif tab == "all":
@@ -182,7 +183,7 @@ def redirect_targets(case: Case) -> list[tuple[str, list[Authority]]]:
     """Sensible authorities to redirect a case to, in groups: the ladder above the case's place (and its
     maslikhats), the authorities below the current one, and the ministries. The case's own authority and
     the National Kurultai (reached only by escalation) are left out."""
-    skip = {case.authority_id}
+    skip = {case.authority_id} | services.authorities_that_held(case)
     seen: set[int] = set()
 
     def keep(items) -> list[Authority]:

@@ -186,15 +186,30 @@ def participant_count(case: Case) -> int:
     )
 
 
-def participants(case: Case) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(CaseParticipant, CaseParticipant.user_id == User.id)
-            .where(CaseParticipant.case_id == case.id)
-            .order_by(CaseParticipant.joined_at, User.id)
-        ).unique()
+def participants(case: Case, limit: int | None = None) -> list[User]:
+    """The participants, earliest first (``limit``: a petition's case may have thousands)."""
+    statement = (
+        sa.select(User)
+        .join(CaseParticipant, CaseParticipant.user_id == User.id)
+        .where(CaseParticipant.case_id == case.id)
+        .order_by(CaseParticipant.joined_at, User.id)
     )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(db.session.scalars(statement).unique())
+
+
+def ratings(case: Case, limit: int | None = None) -> list[tuple[Rating, User]]:
+    """The participants' ratings with their authors, newest first (for the authority's officers)."""
+    statement = (
+        sa.select(Rating, User)
+        .join(User, User.id == Rating.user_id)
+        .where(Rating.case_id == case.id)
+        .order_by(sa.func.coalesce(Rating.updated_at, Rating.created_at).desc(), Rating.id.desc())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [(rating, user) for rating, user in db.session.execute(statement).unique()]
 
 
 def chain(case: Case) -> list[Case]:
@@ -523,6 +538,24 @@ def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None 
     return case
 
 
+def authorities_that_held(case: Case) -> set[int]:
+    """Every authority this case or its chain has been with (filed to, redirected to, escalated through):
+    a redirect never sends it back to one of them, so two bodies cannot pass a case to and fro, and an
+    escalated case is not pushed back down."""
+    steps = chain(case)
+    held = {step.authority_id for step in steps}
+    held.update(
+        db.session.scalars(
+            sa.select(CaseEvent.authority_id).where(
+                CaseEvent.case_id.in_([step.id for step in steps]),
+                CaseEvent.kind.in_([EventKind.OPENED, EventKind.REDIRECTED]),
+                CaseEvent.authority_id.is_not(None),
+            )
+        )
+    )
+    return held
+
+
 def redirect(case: Case, target: Authority, reason: str, actor: User, on: date | None = None) -> Case:
     """Send a case outside the authority's competence to the competent one, within the redirect window;
     the receiving authority gets its own full deadline and the participants are told."""
@@ -541,6 +574,10 @@ def redirect(case: Case, target: Authority, reason: str, actor: User, on: date |
                 "A case can be redirected only within %(days)s working days of receipt.",
                 days=rules.redirect_window_days(),
             )
+        )
+    if target.id in authorities_that_held(case):
+        raise CaseError(
+            _l("This case has already been with that authority; it cannot be sent back. Answer it, or refer it up.")
         )
     if len(reason) < 10:
         raise CaseError(_l("Give the reason for the redirect (at least 10 characters)."))

@@ -188,7 +188,9 @@ def _case_page(case: Case, status: int = 200, **bound):
             steps=steps,
             final_answer=final if final is not None and final.case_id != case.id else None,
             participant_count=services.participant_count(case),
-            participants=services.participants(case) if private else None,
+            participants=services.participants(case, limit=PRIVATE_LIST_LIMIT) if private else None,
+            ratings=services.ratings(case, limit=PRIVATE_LIST_LIMIT) if private else None,
+            private_list_limit=PRIVATE_LIST_LIMIT,
             private=private,
             officer=officer,
             my_rating=services.my_rating(case, user),
@@ -203,6 +205,10 @@ def _case_page(case: Case, status: int = 200, **bound):
         ),
         status,
     )
+
+
+#: How many participants and ratings the officers' part of a case page lists (a petition may have thousands).
+PRIVATE_LIST_LIMIT = 200
 
 
 def _extend_latest(case: Case) -> date:
@@ -321,7 +327,7 @@ def rate(case_id: int):
     except AppError as exc:
         return _case_page(item, _service_error(form, exc), rate_form=form)
     commit()
-    flash(_("Thank you, your rating is saved. You may change it while the rating is open."), "success")
+    flash(_("Thank you, your rating is saved. You may change it until the rating closes."), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
 
 

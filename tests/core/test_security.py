@@ -179,3 +179,18 @@ def test_iin_is_never_rendered(client, db, make_user, login):
 def test_authenticated_pages_are_not_cached(client, db, make_user, login):
     login(make_user())
     assert client.get("/account/profile").headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/authorities/3000000000", 404),  # beyond PostgreSQL's integer: not found, not a crash
+        ("/cases/99999999999999999999999", 404),
+        ("/cases/?authority=99999999999999999999999", 400),
+        ("/cases/?q=%00", 400),
+        ("/territories/%00", 400),
+    ],
+)
+def test_out_of_range_numbers_and_nul_bytes_are_bad_requests(client, kato, path, status):
+    response = client.get(path)
+    assert response.status_code == status

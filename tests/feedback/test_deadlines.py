@@ -321,3 +321,17 @@ def test_a_replayed_clock_is_seen_only_inside_its_block(app):
             assert services.current_time() == moment
         assert services.today() == real
         assert services.current_time() != moment
+
+
+def test_the_database_keeps_one_rule_per_source_and_scope(db):
+    from sqlalchemy.exc import IntegrityError
+
+    from feedback.models import DeadlineRule
+
+    _db.session.add(DeadlineRule(source="proposal", scope="local", working_days=12))
+    _db.session.flush()
+    nested = _db.session.begin_nested()
+    _db.session.add(DeadlineRule(source="proposal", scope="local", working_days=9))
+    with pytest.raises(IntegrityError):
+        _db.session.flush()
+    nested.rollback()

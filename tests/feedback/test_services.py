@@ -17,7 +17,7 @@ from core.calendar import add_working_days
 from core.db import commit
 from core.db import db as _db
 from core.errors import AppError, Conflict, NotAllowed
-from feedback import jobs, rules, services
+from feedback import jobs, queries, rules, services
 from feedback.models import (
     CaseEvent,
     CaseParticipant,
@@ -310,6 +310,29 @@ def test_redirect_within_3_working_days(world, make_user, mails):
         services.redirect(case, world.district, "Send it back to the district.", world.government_officer, on=on)
     with pytest.raises(CaseError):
         services.redirect(case, world.district, "Not our road after all.", other_officer, on=D("2026-02-11"))
+
+
+def test_a_case_is_never_redirected_back_to_an_authority_that_had_it(world, make_user):
+    """No ping-pong between two bodies, and an escalated case is not pushed back down the chain."""
+    other_officer = make_user("other@example.kz", roles=[(Role.OFFICER, world.other_district)])
+    on = D("2026-02-05")
+    case = services.file_proposal(
+        world.citizen, world.district, "Road repair", "The road to school is broken.", territory_code=VILLAGE
+    )
+    services.redirect(
+        case, world.other_district, "This road belongs to the other district.", world.district_officer, on=on
+    )
+    with pytest.raises(CaseError):
+        services.redirect(case, world.district, "Not ours either, send it back.", other_officer, on=on)
+    assert case.authority_id == world.other_district.id
+
+    lower = file(world)
+    services.publish_answer(lower, Decision.REFERRED, TEXT, [], world.officer, on=on)
+    upper = lower.escalated_to
+    with pytest.raises(CaseError):
+        services.redirect(upper, world.rural, "The rural akim should answer it.", world.district_officer, on=on)
+    assert upper.authority_id == world.district.id
+    assert world.rural.id not in {a.id for _, group in queries.redirect_targets(upper) for a in group}
 
 
 @pytest.mark.parametrize(

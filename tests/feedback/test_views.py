@@ -14,6 +14,7 @@ from core.accounts.models import Role
 from core.authorities.models import Authority, AuthorityKind
 from core.authorities.services import find_authority
 from core.calendar import add_working_days
+from core.db import commit
 from feedback import services
 from feedback.models import Case, CaseEvent, CaseSource, CaseState, DeadlineRule, Decision, EventKind, Rating
 from tests.conftest import count
@@ -767,3 +768,16 @@ def test_events_are_recorded_for_actions(client, db, login, officer, filed):
     kinds = db.session.scalars(sa.select(CaseEvent.kind).where(CaseEvent.case_id == filed.id).order_by(CaseEvent.id))
     assert list(kinds) == [EventKind.OPENED, EventKind.ASSIGNED]
     assert db.session.get(Authority, filed.authority_id).kind == AuthorityKind.RURAL_AKIM
+
+
+def test_officers_read_the_rating_comments_the_public_does_not(client, db, login, citizen, officer, filed):
+    services.publish_answer(filed, Decision.NOT_SUPPORTED, "There is no budget for this, sorry.", [], officer)
+    services.rate(filed, citizen, False, "The pump is still broken on our street.")
+    commit()
+    public = text(client.get(f"/cases/{filed.id}"))
+    assert "The pump is still broken" not in public
+    assert "Not satisfied so far: 1" in public
+    login(officer)
+    private = text(client.get(f"/cases/{filed.id}"))
+    assert "Ratings and comments" in private
+    assert "The pump is still broken on our street." in private

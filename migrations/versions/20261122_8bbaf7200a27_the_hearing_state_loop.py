@@ -1,8 +1,8 @@
 """the hearing state loop
 
-Revision ID: b2ef73a06ccc
+Revision ID: 8bbaf7200a27
 Revises: f6eaa2d39abe
-Create Date: 2026-11-22 01:40:46.429505
+Create Date: 2026-11-22 01:57:21.942947
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b2ef73a06ccc'
+revision = '8bbaf7200a27'
 down_revision = 'f6eaa2d39abe'
 branch_labels = None
 depends_on = None
@@ -94,9 +94,12 @@ def upgrade():
     sa.Column('note', sa.String(length=300), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['authority_id'], ['authorities.id'], name=op.f('fk_deadline_rules_authority_id_authorities'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_rules')),
-    sa.UniqueConstraint('source', 'scope', 'authority_id', name='uq_deadline_rules_source_scope_authority')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_rules'))
     )
+    with op.batch_alter_table('deadline_rules', schema=None) as batch_op:
+        batch_op.create_index('uq_deadline_rules_source_authority', ['source', 'authority_id'], unique=True, postgresql_where=sa.text('authority_id IS NOT NULL'), sqlite_where=sa.text('authority_id IS NOT NULL'))
+        batch_op.create_index('uq_deadline_rules_source_scope', ['source', 'scope'], unique=True, postgresql_where=sa.text('authority_id IS NULL'), sqlite_where=sa.text('authority_id IS NULL'))
+
     op.create_table('answers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -196,6 +199,10 @@ def downgrade():
 
     op.drop_table('case_events')
     op.drop_table('answers')
+    with op.batch_alter_table('deadline_rules', schema=None) as batch_op:
+        batch_op.drop_index('uq_deadline_rules_source_scope', postgresql_where=sa.text('authority_id IS NULL'), sqlite_where=sa.text('authority_id IS NULL'))
+        batch_op.drop_index('uq_deadline_rules_source_authority', postgresql_where=sa.text('authority_id IS NOT NULL'), sqlite_where=sa.text('authority_id IS NOT NULL'))
+
     op.drop_table('deadline_rules')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_territory_code'))
