@@ -25,6 +25,7 @@ def refuse_nul_bytes():
     ):
         abort(400)
 
+
 CSP = "; ".join(
     [
         "default-src 'self'",
