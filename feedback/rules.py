@@ -13,11 +13,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.authorities.models import Authority, AuthorityKind
 from core.db import db
-from core.errors import AppError
+from core.errors import AppError, Conflict
 from feedback.models import CaseSource, DeadlineRule, DeadlineScope
 
 #: Kazakhstan practice (DESIGN.md "Rules are data"): appeals-type cases 15 working days; petitions 20 for
@@ -207,7 +208,11 @@ def set_rule(
     before = rule.working_days if rule is not None else None
     if rule is None:
         rule = DeadlineRule(source=source, scope=scope, authority_id=authority_id, working_days=int(working_days))
-        db.session.add(rule)
+        try:
+            with db.session.begin_nested():
+                db.session.add(rule)
+        except IntegrityError as exc:  # another admin saved the same rule a moment ago
+            raise Conflict(_l("This rule was just saved by someone else. Reload the page and try again.")) from exc
     rule.working_days = int(working_days)
     rule.note = note or ""
     db.session.flush()

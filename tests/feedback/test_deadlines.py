@@ -335,3 +335,22 @@ def test_the_database_keeps_one_rule_per_source_and_scope(db):
     with pytest.raises(IntegrityError):
         _db.session.flush()
     nested.rollback()
+
+
+def test_a_rule_saved_twice_at_once_is_a_conflict_not_a_crash(db, monkeypatch):
+    """Two admins save the same new rule: the second finds the database's unique index in its way."""
+    from core.errors import Conflict
+    from feedback.models import DeadlineRule
+
+    rules.set_rule("proposal", "local", 12)
+    real_scalar = _db.session.scalar
+    # The second admin's look-up ran before the first one's row existed.
+    monkeypatch.setattr(
+        _db.session,
+        "scalar",
+        lambda stmt, *a, **k: None if "deadline_rules" in str(stmt) else real_scalar(stmt, *a, **k),
+    )
+    with pytest.raises(Conflict):
+        rules.set_rule("proposal", "local", 9)
+    monkeypatch.undo()
+    assert [r.working_days for r in _db.session.scalars(sa.select(DeadlineRule))] == [12]
