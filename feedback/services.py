@@ -20,9 +20,9 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.accounts.models import Role, RoleGrant, User
+from core.accounts.models import User
 from core.authorities.models import Authority, AuthorityKind
-from core.authorities.services import EXECUTIVE_KINDS, KURULTAI_KEY, authority_for_territory
+from core.authorities.services import EXECUTIVE_KINDS, KURULTAI_KEY, authority_for_territory, find_authority
 from core.calendar import add_working_days, is_working_day, working_days_between
 from core.db import db, utcnow
 from core.errors import AppError, Conflict, NotAllowed
@@ -154,7 +154,7 @@ def get_case(case_id: int) -> Case | None:
 
 
 def kurultai() -> Authority | None:
-    return db.session.scalar(sa.select(Authority).where(Authority.key == KURULTAI_KEY))
+    return find_authority(KURULTAI_KEY)
 
 
 def is_officer_of(user, authority_id: int | None) -> bool:
@@ -435,6 +435,21 @@ def file_kurultai_proposal(user: User, title: str, body: str) -> Case:
 # -- officer actions ------------------------------------------------------------------------------------
 
 
+def within_days_of_receipt(case: Case, days: int, on: date | None = None) -> bool:
+    """Whether ``on`` is no more than ``days`` working days after the case reached its authority (the
+    windows for a redirect and for announcing an extension)."""
+    return working_days_between(case.received_on, on or today()) <= days
+
+
+def latest_extension(case: Case) -> date:
+    """The latest new deadline an extension may set: the allowed months after the current deadline, brought
+    back to a working day (a deadline on a day off moves to the next working day, past the limit)."""
+    latest = rules.add_months(case.due_on, rules.extension_max_months())
+    while not is_working_day(latest):
+        latest -= timedelta(days=1)
+    return latest
+
+
 def _lock(case: Case) -> None:
     """Reload the case's row and lock it until the unit of work ends (PostgreSQL), so a transition never
     overwrites a change the sweep (or another officer) committed meanwhile; the state checks then see the
@@ -452,21 +467,6 @@ def _require_officer(case: Case, actor) -> None:
 def _require_state(case: Case, *states: CaseState) -> None:
     if case.state not in states:
         raise Conflict(_l("This case is %(state)s; this cannot be done now.", state=case.state.label))
-
-
-def colleagues(authority: Authority) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(
-                RoleGrant.authority_id == authority.id,
-                RoleGrant.role.in_([Role.OFFICER, Role.HEAD]),
-                User.active.is_(True),
-            )
-            .order_by(User.display_name, User.id)
-        ).unique()
-    )
 
 
 def assign(case: Case, assignee: User, actor: User) -> Case:
@@ -502,7 +502,7 @@ def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None 
     reason = clean_text(reason, 2000)
     if case.extended_at is not None:
         raise Conflict(_l("The deadline of a case can be extended only once."))
-    if working_days_between(case.received_on, on) > rules.extension_notice_days():
+    if not within_days_of_receipt(case, rules.extension_notice_days(), on):
         raise CaseError(
             _l(
                 "An extension must be announced within %(days)s working days of receipt.",
@@ -511,11 +511,7 @@ def extend(case: Case, new_due: date, reason: str, actor: User, on: date | None 
         )
     if len(reason) < 10:
         raise CaseError(_l("Give the reason for the extension (at least 10 characters)."))
-    # At most the allowed months: the last working day on or before that date (a new deadline on a day
-    # off moves to the next working day, which must not take it past the limit).
-    latest = rules.add_months(case.due_on, rules.extension_max_months())
-    while not is_working_day(latest):
-        latest -= timedelta(days=1)
+    latest = latest_extension(case)
     if new_due is None or new_due <= case.due_on:
         raise CaseError(_l("The new deadline must be later than the current one."))
     new_due = add_working_days(new_due, 0)
@@ -568,7 +564,7 @@ def redirect(case: Case, target: Authority, reason: str, actor: User, on: date |
         raise CaseError(_l("Choose another authority to redirect the case to."))
     if target.kind == AuthorityKind.KURULTAI:
         raise CaseError(_l("A case reaches the National Kurultai only by escalation."))
-    if working_days_between(case.received_on, on) > rules.redirect_window_days():
+    if not within_days_of_receipt(case, rules.redirect_window_days(), on):
         raise CaseError(
             _l(
                 "A case can be redirected only within %(days)s working days of receipt.",

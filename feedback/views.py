@@ -16,8 +16,8 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from core.authorities.models import Authority, AuthorityKind
-from core.authorities.services import find_authority
-from core.calendar import add_working_days, working_days_between
+from core.authorities.services import find_authority, officers_of
+from core.calendar import add_working_days
 from core.db import commit, db
 from core.errors import AppError
 from core.i18n import localized
@@ -118,7 +118,7 @@ def _make_form(name: str, case: Case, bound: bool = False):
     cls = FORM_CLASSES[name]
     form = cls(prefix=FORM_PREFIXES[name]) if bound else cls(prefix=FORM_PREFIXES[name], formdata=None)
     if name == "assign_form":
-        people = services.colleagues(case.authority)
+        people = officers_of(case.authority)
         form.assignee.choices = [
             SelectChoice(
                 u.id, _("Myself (%(name)s)", name=u.display_name) if u.id == current_user.id else u.display_name
@@ -153,14 +153,15 @@ def _case_page(case: Case, status: int = 200, **bound):
     redirect_until = _window_end(case, rules.redirect_window_days())
     extend_until = _window_end(case, rules.extension_notice_days())
     early_states = (CaseState.OPENED, CaseState.AWAITING)
-    days_since_receipt = working_days_between(case.received_on, today)
     shown = {
         "assign_form": officer and case.is_open,
         "extend_form": officer
         and case.state in early_states
         and case.extended_at is None
-        and days_since_receipt <= rules.extension_notice_days(),
-        "redirect_form": officer and case.state in early_states and days_since_receipt <= rules.redirect_window_days(),
+        and services.within_days_of_receipt(case, rules.extension_notice_days(), today),
+        "redirect_form": officer
+        and case.state in early_states
+        and services.within_days_of_receipt(case, rules.redirect_window_days(), today),
         "answer_form": officer and case.is_open,
         "shortlist_form": permissions.can_shortlist_case(user, case) and case.is_open and case.shortlisted_at is None,
         "rate_form": permissions.can_rate_case(user, case) and services.can_rate_now(case, today),
@@ -198,7 +199,7 @@ def _case_page(case: Case, status: int = 200, **bound):
             is_kurultai=is_kurultai,
             redirect_until=redirect_until,
             extend_until=extend_until,
-            extend_latest=_extend_latest(case),
+            extend_latest=services.latest_extension(case),
             redirect_targets=queries.redirect_targets(case) if form_objects["redirect_form"] is not None else [],
             EventKind=EventKind,
             **form_objects,
@@ -209,12 +210,6 @@ def _case_page(case: Case, status: int = 200, **bound):
 
 #: How many participants and ratings the officers' part of a case page lists (a petition may have thousands).
 PRIVATE_LIST_LIMIT = 200
-
-
-def _extend_latest(case: Case) -> date:
-    from feedback import rules
-
-    return rules.add_months(case.due_on, rules.extension_max_months())
 
 
 @bp.get("/<int:case_id>")

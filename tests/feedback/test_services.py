@@ -253,6 +253,7 @@ def test_extension_to_a_day_off_past_the_limit_is_refused(world):
     the limit; the last allowed is Thursday 30 April (1 May is a holiday)."""
     case = file(world)
     case.due_on = D("2026-03-02")
+    assert services.latest_extension(case) == D("2026-04-30")  # also the date the extension form offers
     with pytest.raises(CaseError, match="Apr 30, 2026"):
         services.extend(case, D("2026-05-02"), "The pipes must be inspected first.", world.officer)
     services.extend(case, D("2026-04-30"), "The pipes must be inspected first.", world.officer)
