@@ -191,22 +191,9 @@ def authority_stats(authority_or_ids, on: date | None = None) -> AuthorityStats:
 
 
 def _median(where) -> float | None:
-    """The median working days to answer over the cases ``where`` selects, computed in the database (a
+    """The median working days to answer over all the cases ``where`` selects, computed in the database (a
     busy body has thousands of answers; they are not pulled into Python)."""
-    numbered = (
-        sa.select(
-            Case.answer_working_days.label("days"),
-            sa.func.row_number().over(order_by=(Case.answer_working_days, Case.id)).label("n"),
-            sa.func.count().over().label("size"),
-        )
-        .where(where, Case.answer_working_days.is_not(None))
-        .subquery("numbered")
-    )
-    value = db.session.scalar(
-        sa.select(sa.func.avg(sa.cast(numbered.c.days, sa.Float))).where(
-            numbered.c.n * 2 >= numbered.c.size, numbered.c.n * 2 <= numbered.c.size + 2
-        )
-    )
+    value = db.session.scalar(sa.select(_medians(where, per_authority=False).c.median))
     return float(value) if value is not None else None
 
 
@@ -241,30 +228,30 @@ def region_of(authority) -> str | None:
     return f"{prefix}0000000" if prefix else None
 
 
-def _medians(where) -> sa.Subquery:
-    """Median working days to answer per authority, in SQL both SQLite and PostgreSQL run: the middle
-    row (or the mean of the two middle rows) of each authority's ordered values."""
+def _medians(where, per_authority: bool = True) -> sa.Subquery:
+    """Median working days to answer, per authority (or over all the cases ``where`` selects), in SQL both
+    SQLite and PostgreSQL run: the middle row (or the mean of the two middle rows) of the ordered values."""
+    partition = [Case.authority_id] if per_authority else None
     numbered = (
         sa.select(
             Case.authority_id.label("authority_id"),
             Case.answer_working_days.label("days"),
-            sa.func.row_number()
-            .over(partition_by=Case.authority_id, order_by=(Case.answer_working_days, Case.id))
-            .label("n"),
-            sa.func.count().over(partition_by=Case.authority_id).label("size"),
+            sa.func.row_number().over(partition_by=partition, order_by=(Case.answer_working_days, Case.id)).label("n"),
+            sa.func.count().over(partition_by=partition).label("size"),
         )
         .where(where, Case.answer_working_days.is_not(None))
         .subquery("numbered")
     )
+    groups = [numbered.c.authority_id] if per_authority else []
     return (
         sa.select(
-            numbered.c.authority_id,
+            *groups,
             sa.func.avg(sa.cast(numbered.c.days, sa.Float)).label("median"),
         )
         # the middle row of an odd count, the two middle rows of an even one; no division, so no
         # integer-versus-numeric surprises between backends
         .where(numbered.c.n * 2 >= numbered.c.size, numbered.c.n * 2 <= numbered.c.size + 2)
-        .group_by(numbered.c.authority_id)
+        .group_by(*groups)
         .subquery("medians")
     )
 
