@@ -118,7 +118,8 @@ def case_url(case_id: int) -> str:
 
 def case_json(case: Case) -> dict:
     answer = case.answer
-    final = services.final_answer(case)
+    steps = services.chain(case)
+    final = services.final_answer(case, steps)
     return {
         "id": case.id,
         "url": case_url(case.id),
@@ -170,7 +171,7 @@ def case_json(case: Case) -> dict:
                 "url": case_url(step.id),
                 "api_url": url_for("feedback_api.case_detail", case_id=step.id, _external=True),
             }
-            for step in services.chain(case)
+            for step in steps
         ],
     }
 

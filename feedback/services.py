@@ -222,9 +222,10 @@ def chain(case: Case) -> list[Case]:
     )
 
 
-def final_answer(case: Case) -> Answer | None:
-    """The answer given highest up the chain (the one that counts for everyone below)."""
-    for step in reversed(chain(case)):
+def final_answer(case: Case, steps: list[Case] | None = None) -> Answer | None:
+    """The answer given highest up the chain (the one that counts for everyone below); ``steps`` is the
+    chain when the caller has already loaded it."""
+    for step in reversed(steps if steps is not None else chain(case)):
         if step.answer is not None:
             return step.answer
     return None

@@ -176,7 +176,7 @@ def _case_page(case: Case, status: int = 200, **bound):
         else:
             form_objects[name] = None
     steps = services.chain(case)
-    final = services.final_answer(case)
+    final = services.final_answer(case, steps)
     private = permissions.can_view_case_private(user, case)
     rating_live = services.rating_counts(case) if case.state == CaseState.ANSWERED else None
     is_kurultai = case.authority.kind == AuthorityKind.KURULTAI
