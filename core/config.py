@@ -43,6 +43,8 @@ DEFAULTS: dict[str, object] = {
     "EMAIL_TOKEN_MAX_AGE": 3 * 24 * 3600,
     "PASSWORD_RESET_MAX_AGE": 2 * 3600,
     "PASSWORD_MIN_LENGTH": 10,
+    # Domains refused at registration (one a line, '#' comments); None: the shipped core/data/disposable_domains.txt.
+    "DISPOSABLE_EMAIL_DOMAINS_FILE": None,
     # argon2id cost; the defaults are argon2-cffi's recommended ones (RFC 9106 low-memory profile).
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,

@@ -5,7 +5,9 @@ A feature package registers callables when its blueprint is registered (``bp.rec
 * ``authority_panels`` — ``fn(authority) -> Markup``: sections shown on an authority's page;
 * ``seeders`` — ``fn() -> dict``: demo data added by ``flask seed demo`` after the core's own;
 * ``periodic`` — ``(job_func, cron)``: jobs rq's cron scheduler enqueues (``flask jobs cron``);
-* ``nav`` — ``fn() -> list[(label, url)]``: links for the signed-in user's menu.
+* ``nav`` — ``fn() -> list[(label, url)]``: links for the signed-in user's menu;
+* ``case_origins`` — ``fn(case) -> (label, url) | None``: where a case came from (a petition, a council
+  decision), linked from the case page.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from flask import current_app
 
 KEY = "tyndau_hooks"
-NAMES = ("authority_panels", "seeders", "periodic", "nav")
+NAMES = ("authority_panels", "seeders", "periodic", "nav", "case_origins")
 
 
 def register(app, name: str, item) -> None:

@@ -45,9 +45,16 @@ def _setup(state) -> None:
     hooks.register(app, "seeders", seed_demo_cases)
 
 
+def case_origins(case: Case) -> list[tuple[str, str]]:
+    """Links to the record that opened the case (a petition, a council decision), from the feature packages."""
+    from core import hooks
+
+    return [found for origin in hooks.get("case_origins") if (found := origin(case)) is not None]
+
+
 @bp.context_processor
 def _template_helpers() -> dict:
-    return {"deadline_status": services.deadline_status}
+    return {"deadline_status": services.deadline_status, "case_origins": case_origins}
 
 
 def _page_number() -> int:

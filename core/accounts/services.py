@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -31,6 +32,10 @@ from core.iin import iin_hash, is_valid_iin, normalize
 
 class InvalidEmail(AppError):
     message = _l("Please enter a valid email address.")
+
+
+class DisposableEmail(InvalidEmail):
+    message = _l("Addresses of disposable mail services are not accepted. Use an address you will keep.")
 
 
 class EmailTaken(Conflict):
@@ -80,6 +85,9 @@ class InvalidRole(AppError):
 
 
 LANGUAGE_CODES = tuple(LANGUAGE_NAMES)
+
+#: The shipped list of disposable mail domains (the ``DISPOSABLE_EMAIL_DOMAINS_FILE`` setting replaces it).
+DISPOSABLE_DOMAINS_FILE = Path(__file__).resolve().parent.parent / "data" / "disposable_domains.txt"
 
 #: Passwords too common to accept whatever their length (compared case-insensitively).
 COMMON_PASSWORDS = frozenset(
@@ -182,6 +190,32 @@ def normalize_email(value: str) -> str:
     return result.normalized.lower()
 
 
+@lru_cache(maxsize=8)
+def _disposable_domains(path: str, mtime_ns: int) -> frozenset[str]:
+    """The domains listed in ``path`` (one a line, ``#`` comments); cached until the file changes."""
+    domains = set()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        domain = line.split("#", 1)[0].strip().lower().rstrip(".")
+        if domain:
+            domains.add(domain)
+    return frozenset(domains)
+
+
+def disposable_domains() -> frozenset[str]:
+    path = Path(current_app.config.get("DISPOSABLE_EMAIL_DOMAINS_FILE") or DISPOSABLE_DOMAINS_FILE)
+    return _disposable_domains(str(path), path.stat().st_mtime_ns)
+
+
+def is_disposable(domain: str) -> bool:
+    """Whether ``domain`` (or an address) belongs to a listed disposable mail service or a subdomain of one."""
+    domain = (domain or "").rpartition("@")[2].strip().lower().rstrip(".")
+    if not domain:
+        return False
+    listed = disposable_domains()
+    labels = domain.split(".")
+    return any(".".join(labels[i:]) in listed for i in range(len(labels)))
+
+
 def get_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
 
@@ -265,9 +299,16 @@ def create_user(
     locale: str = "kk",
     verified: bool = False,
     actor=None,
+    refuse_disposable: bool = False,
 ) -> User:
-    """A new account (audited). Raises on an invalid or taken email or a weak password."""
+    """A new account (audited). Raises on an invalid or taken email or a weak password.
+
+    ``refuse_disposable`` (self-registration) also refuses addresses of disposable mail services;
+    administrators and the CLI may still create such accounts, and existing ones sign in as usual.
+    """
     email = normalize_email(email)
+    if refuse_disposable and is_disposable(email):
+        raise DisposableEmail()
     display_name = (display_name or "").strip()
     if not display_name:
         raise AppError(_("Please enter your name."))
@@ -295,7 +336,7 @@ def create_user(
 
 def register(email: str, password: str, display_name: str, locale: str = "kk") -> User:
     """Self-registration: create the account and send the verification mail after commit."""
-    user = create_user(email, password, display_name, locale)
+    user = create_user(email, password, display_name, locale, refuse_disposable=True)
     send_verification(user)
     return user
 

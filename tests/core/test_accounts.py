@@ -125,6 +125,72 @@ def test_email_is_normalised_and_validated(app):
                 services.normalize_email(bad)
 
 
+ORDINARY_PROVIDERS = ("gmail.com", "mail.ru", "yandex.ru", "yandex.kz", "outlook.com", "icloud.com", "inbox.ru")
+
+
+def test_shipped_disposable_list_is_clean(app):
+    with app.app_context():
+        listed = services.disposable_domains()
+    assert len(listed) >= 100
+    assert {"mailinator.com", "guerrillamail.com", "10minutemail.com", "yopmail.com", "tempmail.plus"} <= listed
+    assert all(re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain) for domain in listed)
+    assert not listed & {*ORDINARY_PROVIDERS, "example.kz"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["mailinator.com", "MailInator.COM", "x.mailinator.com", "a.b.sharklasers.com", "yopmail.fr.", "dana@Yopmail.com"],
+)
+def test_disposable_domains_and_their_subdomains_are_recognised(app, value):
+    with app.app_context():
+        assert services.is_disposable(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["example.kz", "mailinator.com.kz", "notreallymailinator.com", "mail.kz", "", *ORDINARY_PROVIDERS]
+)
+def test_ordinary_domains_are_not_disposable(app, value):
+    with app.app_context():
+        assert not services.is_disposable(value)
+
+
+@pytest.mark.parametrize("email", ["dana@mailinator.com", "Dana@Inbox.Mailinator.com"])
+def test_register_service_refuses_disposable_addresses(app, db, outbox, email):
+    users, audits = count(User), count(AuditEntry)
+    with app.test_request_context(), pytest.raises(services.DisposableEmail) as info:
+        services.register(email, PASSWORD, "Дана Ахметова", "ru")
+    assert isinstance(info.value, services.InvalidEmail)  # so every form shows it on the email field
+    assert "disposable mail services are not accepted" in str(info.value)
+    assert (count(User), count(AuditEntry)) == (users, audits)
+    assert len(outbox) == 0
+
+
+def test_register_service_accepts_an_ordinary_address(app, db, outbox):
+    with app.test_request_context():
+        user = services.register("Dana@Mail.kz", PASSWORD, "Дана Ахметова", "ru")
+    assert user.email == "dana@mail.kz"
+
+
+def test_only_self_registration_refuses_disposable_addresses(app, client, db, make_user, login):
+    with app.test_request_context():
+        made = services.create_user("tester@mailinator.com", PASSWORD, "Tester", "en", verified=True)
+    assert made.id is not None  # an administrator or the CLI may still create one
+    login(make_user(email="old@yopmail.com"))  # and an existing account signs in as before
+
+
+def test_disposable_list_file_is_a_setting(app, db, tmp_path, monkeypatch):
+    listed = tmp_path / "domains.txt"
+    listed.write_text("# our own list\nthrowaway.example  # a comment\n\nEXAMPLE.org\n", encoding="utf-8")
+    monkeypatch.setitem(app.config, "DISPOSABLE_EMAIL_DOMAINS_FILE", str(listed))
+    with app.test_request_context():
+        assert services.is_disposable("throwaway.example")
+        assert services.is_disposable("mx.example.org")
+        assert not services.is_disposable("mailinator.com")  # the file replaces the shipped list
+        with pytest.raises(services.DisposableEmail):
+            services.register("someone@throwaway.example", PASSWORD, "Name")
+        assert services.register("someone@mailinator.com", PASSWORD, "Name").id is not None
+
+
 # --- registration and verification --------------------------------------------------------
 
 
@@ -261,6 +327,32 @@ def test_register_bad_input_saves_nothing(client, db, outbox, overrides, message
     assert message in response.data
     assert (count(User), count(AuditEntry)) == (users, audits)
     assert len(outbox) == 0
+
+
+@pytest.mark.parametrize("email", ["dana@mailinator.com", "Dana@X.YOPmail.com"])
+def test_register_refuses_disposable_addresses(client, db, outbox, email):
+    users, audits = count(User), count(AuditEntry)
+    response = client.post("/account/register", data=register_data(email=email))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert re.search(
+        r'<p class="error" id="email-err">Addresses of disposable mail services are not accepted\. '
+        r"Use an address you will keep\.</p>",
+        page,
+    )
+    assert (count(User), count(AuditEntry)) == (users, audits)
+    assert len(outbox) == 0
+
+
+def test_register_page_honours_a_custom_disposable_list(app, client, db, outbox, tmp_path, monkeypatch):
+    listed = tmp_path / "domains.txt"
+    listed.write_text("example.kz\n", encoding="utf-8")
+    monkeypatch.setitem(app.config, "DISPOSABLE_EMAIL_DOMAINS_FILE", str(listed))
+    users = count(User)
+    response = client.post("/account/register", data=register_data())
+    assert response.status_code == 200
+    assert b"disposable mail services are not accepted" in response.data
+    assert count(User) == users
 
 
 def test_create_user_service_refuses_duplicates(app, db, make_user):
