@@ -12,6 +12,18 @@ def create_app(overrides: dict | None = None):
     from councils.views import bp as councils_bp
     from feedback.api import bp as feedback_api_bp
     from feedback.views import bp as feedback_bp
+    from petitions.api import bp as petitions_api_bp
+    from petitions.moderation import bp as petitions_moderation_bp
     from petitions.views import bp as petitions_bp
 
-    return build_app(overrides, blueprints=(feedback_bp, feedback_api_bp, petitions_bp, councils_bp))
+    return build_app(
+        overrides,
+        blueprints=(
+            feedback_bp,
+            feedback_api_bp,
+            petitions_bp,
+            petitions_moderation_bp,
+            petitions_api_bp,
+            councils_bp,
+        ),
+    )

@@ -20,7 +20,6 @@ day, which must change nothing. ``--trace`` prints every statement of the sweep 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -28,12 +27,11 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-KATO_SAMPLE = ROOT.parent / "shared" / "data" / "kato" / "kato_sample.csv"
+from common import KATO_SAMPLE, drop_database, recreate_database, server_url, timed  # noqa: E402
+
 DATABASE = "tyndau_bench"
 ON = date(2026, 3, 2)  # a Monday: the day the sweep runs
 
@@ -75,36 +73,6 @@ class NullQueue:
 
     def enqueue(self, *args, **kwargs):
         self.jobs += 1
-
-
-def timed(label: str, func):
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    print(f"  {label:<34} {elapsed:8.2f} s", flush=True)
-    return result, elapsed
-
-
-def server_url() -> sa.URL:
-    from core.config import database_url
-
-    return make_url(database_url(os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1/postgres"))
-
-
-def recreate_database(url: sa.URL) -> sa.URL:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
-    return url.set(database=DATABASE)
-
-
-def drop_database(url: sa.URL) -> None:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def dates(on: date) -> dict[str, list[date]]:
@@ -268,7 +236,7 @@ def main() -> None:
     from wsgi import create_app
 
     try:
-        url = recreate_database(server_url())
+        url = recreate_database(server_url(), DATABASE)
     except sa.exc.OperationalError as exc:
         print(f"sweep benchmark skipped: no PostgreSQL ({str(exc).splitlines()[0]})")
         return
@@ -325,7 +293,7 @@ def main() -> None:
             if not args.keep:
                 with app.app_context():
                     db.engine.dispose()
-                drop_database(url)
+                drop_database(url, DATABASE)
 
 
 def vacuum(engine) -> None:

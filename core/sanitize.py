@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "h3", "h4"}
@@ -21,5 +23,6 @@ def clean_html(html: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Text with every tag removed (for names, titles and other plain fields)."""
-    return nh3.clean(text, tags=set()).strip()
+    """Text with every tag removed (for names, titles and other plain fields). The result is plain text, not
+    HTML: entities are decoded ("Roads &amp; bridges" is stored as "Roads & bridges"); templates escape it."""
+    return html.unescape(nh3.clean(text, tags=set())).strip()

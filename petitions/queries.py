@@ -91,6 +91,25 @@ SORT_LABELS = {
 }
 
 
+def status_of(petition: Petition) -> Status | None:
+    """The public status of one petition (what ``Filters.status`` selects it by); None for a petition the
+    public list does not show, or whose case was withdrawn."""
+    if petition.state == PetitionState.COLLECTING:
+        return Status.COLLECTING
+    if petition.state == PetitionState.NOT_REACHED:
+        return Status.NOT_REACHED
+    if petition.state != PetitionState.REACHED or petition.case is None:
+        return None
+    state = petition.case.state
+    if state in WAITING_CASE_STATES:
+        return Status.CONSIDERING
+    if state in ANSWERED_CASE_STATES:
+        return Status.ANSWERED
+    if state == CaseState.ESCALATED:
+        return Status.ESCALATED
+    return None
+
+
 def parse_enum(cls, value):
     try:
         return cls(value) if value else None
@@ -180,7 +199,8 @@ def sorted_statement(filters: Filters):
 def public_petitions(filters: Filters, page: int = 1, per_page: int = PER_PAGE) -> PetitionPage:
     per_page = min(max(1, per_page), PER_PAGE_MAX)
     page = max(1, page)
-    base = public_statement(filters)
+    # counted over the sorted statement: sorting by "recently answered" also leaves out the unanswered
+    base = sorted_statement(filters).order_by(None)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(Petition.id).subquery()))
     items = list(db.session.scalars(sorted_statement(filters).limit(per_page).offset((page - 1) * per_page)).unique())
     return PetitionPage(

@@ -122,12 +122,13 @@ def search_key(title: str, body: str) -> str:
 
 
 def _stems(text: str, limit: int = 12) -> list[str]:
-    """Distinct word beginnings (at most six letters: a crude stem that also fits Kazakh suffixes)."""
+    """Distinct word beginnings (at most six letters: a crude stem that also fits Kazakh suffixes). A word of
+    five or six letters loses its last letter, where its ending is ("дорога", "дороги" -> "дорог")."""
     seen: list[str] = []
     for word in _WORD.findall(text.casefold()):
         if len(word) < 4 or word.isdigit():
             continue
-        stem = word[:6]
+        stem = word[: max(4, min(6, len(word) - 1))]
         if stem not in seen:
             seen.append(stem)
         if len(seen) >= limit:
@@ -485,6 +486,69 @@ def moderation_flag(petition: Petition, on: date | None = None) -> SlaFlag | Non
     return SlaFlag(left, False, left <= rules.moderation_near_days())
 
 
+#: The moderation queue's tabs: free to take (or mine), due within the near days, overdue, held by me, all.
+QUEUE_TABS = ("waiting", "near", "overdue", "mine", "all")
+QUEUE_PER_PAGE = 20
+
+
+def queue_filters(moderator, on: date | None = None) -> dict:
+    """The condition of each queue tab on pending petitions, as ``moderation_flag`` counts the days."""
+    on = on or today()
+    me = getattr(moderator, "id", None)
+    expired = lock_expired_before()
+    held = sa.and_(Petition.moderator_id.is_not(None), Petition.taken_at > expired)
+    free = sa.or_(Petition.moderator_id.is_(None), Petition.taken_at.is_(None), Petition.taken_at <= expired)
+    return {
+        "waiting": sa.or_(free, Petition.moderator_id == me),
+        "near": sa.and_(
+            Petition.moderation_due_on >= on,
+            Petition.moderation_due_on < add_working_days(on, rules.moderation_near_days() + 1),
+        ),
+        "overdue": Petition.moderation_due_on < on,
+        "mine": sa.and_(held, Petition.moderator_id == me),
+        "all": sa.true(),
+    }
+
+
+def queue_counts(moderator, on: date | None = None) -> dict[str, int]:
+    filters = queue_filters(moderator, on)
+    row = db.session.execute(
+        sa.select(*(sa.func.count().filter(where).label(tab) for tab, where in filters.items())).where(
+            Petition.state == PetitionState.PENDING
+        )
+    ).one()
+    return {tab: int(getattr(row, tab) or 0) for tab in filters}
+
+
+def moderation_queue(moderator, tab: str, on: date | None = None, page: int = 1, per_page: int = QUEUE_PER_PAGE):
+    """One page of a queue tab: pending petitions, the earliest moderation deadline first."""
+    from sqlalchemy.orm import selectinload
+
+    from core.authorities.services import Page
+
+    where = queue_filters(moderator, on)[tab]
+    statement = sa.select(Petition).where(Petition.state == PetitionState.PENDING, where)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    items = list(
+        db.session.scalars(
+            statement.options(selectinload(Petition.author), selectinload(Petition.moderator))
+            .order_by(Petition.moderation_due_on, Petition.submitted_at, Petition.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).unique()
+    )
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def lock_holder(petition: Petition) -> User | None:
+    """Who holds the moderation lock now (None: nobody, or the hold lapsed)."""
+    if petition.moderator_id is None or petition.taken_at is None or petition.taken_at <= lock_expired_before():
+        return None
+    return petition.moderator
+
+
 # -- signing --------------------------------------------------------------------------------------------
 
 
@@ -503,28 +567,37 @@ def is_collecting(petition: Petition, on: date | None = None) -> bool:
 
 def signing_problem(petition: Petition, user) -> str | None:
     """Why ``user`` cannot sign ``petition`` now, in words for them; None when they can."""
-    if not is_collecting(petition):
-        if petition.state == PetitionState.COLLECTING:
-            return str(_l("The collection of signatures for this petition has ended."))
+    area = electorate(petition)
+    return _signing_problem(petition.state, petition.closes_on, area.code if area is not None else None, user)
+
+
+def _electorate_code(kind: AuthorityKind, territory_code: str | None) -> str | None:
+    return None if kind.is_central else territory_code
+
+
+def _signing_problem(state: PetitionState, closes_on: date | None, area_code: str | None, user) -> str | None:
+    if state != PetitionState.COLLECTING:
         return str(_l("This petition is not collecting signatures."))
+    if closes_on is None or today() > closes_on:
+        return str(_l("The collection of signatures for this petition has ended."))
     if user is None or not getattr(user, "is_authenticated", False):
         return str(_l("Sign in to sign this petition."))
     if not user.is_verified:
         return str(_l("Confirm your email address before you sign."))
     if not user.has_iin:
         return str(_l("Add your IIN in your profile before you sign: it makes sure everyone signs once."))
-    area = electorate(petition)
-    if area is not None:
+    if area_code is not None:
         home = user.home_territory
         if home is None:
             return str(_l("Set your home place in your profile: this petition is signed by residents only."))
-        if not home.is_within(area):
+        if home.code != area_code and area_code not in {t.code for t in home.ancestors()}:
             from core.i18n import localized
 
+            area = db.session.get(Territory, area_code)
             return str(
                 _l(
                     "Only residents of %(place)s can sign this petition; your home place is %(home)s.",
-                    place=localized(area),
+                    place=localized(area) if area is not None else area_code,
                     home=localized(home),
                 )
             )
@@ -600,29 +673,29 @@ def total_column():
     )
 
 
-def sign(petition: Petition, user: User) -> Signature:
-    """Sign: one statement takes a shared key lock on the petition row (re-reading its state), one inserts
-    the signature (the unique constraint refuses a second one for the same IIN), one bumps a random tally
-    row. The caller commits, then runs ``after_signing``."""
-    state = db.session.execute(
-        sa.select(Petition.state, Petition.closes_on)
-        .where(Petition.id == petition.id)
-        .with_for_update(read=True, key_share=True)
+def sign(petition: Petition | int, user: User) -> int:
+    """Sign; returns the signature's id. Three statements: one reads the petition's state and addressee while
+    taking a shared key lock on its row (signers never wait for each other, but the hand-over waits for
+    them), one inserts the signature (the unique constraint refuses a second one for the same IIN), one bumps
+    a random tally row. The caller commits, then runs ``after_signing``."""
+    petition_id = petition if isinstance(petition, int) else petition.id
+    found = db.session.execute(
+        sa.select(Petition.state, Petition.closes_on, Authority.kind, Authority.territory_code)
+        .join(Authority, Authority.id == Petition.authority_id)
+        .where(Petition.id == petition_id)
+        .with_for_update(read=True, key_share=True, of=Petition)
     ).one_or_none()
-    if state is None:
+    if found is None:
         raise SignError(_l("This petition is not collecting signatures."))
-    if state.state != petition.state or state.closes_on != petition.closes_on:
-        db.session.refresh(petition)
-    problem = signing_problem(petition, user)
+    problem = _signing_problem(found.state, found.closes_on, _electorate_code(found.kind, found.territory_code), user)
     if problem is not None:
         raise SignError(problem)
     region, district = region_and_district(user.home_territory)
-    now = current_time()
     inserted = db.session.execute(
         _upsert(
             Signature.__table__,
             {
-                "petition_id": petition.id,
+                "petition_id": petition_id,
                 "kind": SignatureKind.ONLINE.value,
                 "user_id": user.id,
                 "iin_hash": user.iin_hash,
@@ -630,7 +703,7 @@ def sign(petition: Petition, user: User) -> Signature:
                 "settlement_code": user.home_territory_code,
                 "region_code": region,
                 "district_code": district,
-                "signed_at": now,
+                "signed_at": current_time(),
             },
             ["petition_id", "iin_hash"],
             None,
@@ -638,8 +711,8 @@ def sign(petition: Petition, user: User) -> Signature:
     ).scalar()
     if inserted is None:
         raise AlreadySigned()
-    _bump_tally(petition.id, online=1)
-    return db.session.get(Signature, inserted)
+    _bump_tally(petition_id, online=1)
+    return inserted
 
 
 def my_signature(petition: Petition, user) -> Signature | None:
@@ -678,15 +751,22 @@ def after_signing(petition_id: int) -> AfterSigning:
     supporters, and hand it over into the loop the moment it reaches its threshold. Reading the count after
     the commit is what makes the hand-over certain: of signers that commit together, the last to read sees
     them all."""
+    total = sa.select(sa.func.coalesce(sa.func.sum(SignatureTally.online + SignatureTally.paper), 0)).where(
+        SignatureTally.petition_id == petition_id
+    )
     row = db.session.execute(
-        sa.select(Petition.state, Petition.listed_at, Petition.initial_supporters, Petition.threshold).where(
-            Petition.id == petition_id
-        )
+        sa.select(
+            Petition.state,
+            Petition.listed_at,
+            Petition.initial_supporters,
+            Petition.threshold,
+            total.scalar_subquery().label("total"),
+        ).where(Petition.id == petition_id)
     ).one_or_none()
     result = AfterSigning()
     if row is None or row.state != PetitionState.COLLECTING:
         return result
-    result.total = counts(petition_id).total
+    result.total = int(row.total)
     if row.listed_at is None and result.total >= (row.initial_supporters or 0):
         result.listed = list_publicly(petition_id)
     if row.threshold is not None and result.total >= row.threshold:
@@ -756,6 +836,7 @@ def reach(petition_id: int, on: date | None = None) -> Case | None:
     petition.final_count = total.total
     if petition.listed_at is None:
         petition.listed_at = now
+        _event(petition, PetitionEventKind.LISTED, count=total.total)
     _event(petition, PetitionEventKind.REACHED, count=total.total)
     _audit("reached", petition, None, case_id=case.id, signatures=total.total)
     from petitions.jobs import notify_reached
@@ -932,6 +1013,17 @@ def add_paper_batch(petition: Petition, officer: User, rows: list[PaperRow], not
         invalid=batch.invalid,
     )
     return result
+
+
+def paper_batches(petition: Petition) -> list[PaperBatch]:
+    """The paper batches entered for a petition, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(PaperBatch)
+            .where(PaperBatch.petition_id == petition.id)
+            .order_by(PaperBatch.entered_at.desc(), PaperBatch.id.desc())
+        ).unique()
+    )
 
 
 # -- the sweep ------------------------------------------------------------------------------------------

@@ -14,3 +14,9 @@ def test_links_get_safe_rel():
 
 def test_plain_text_strips_tags():
     assert plain_text("<b>Ауыл</b> <i>әкімі</i>") == "Ауыл әкімі"
+
+
+def test_plain_text_is_text_not_html():
+    """Entities come out decoded: the result is stored as text and escaped once, where it is shown."""
+    assert plain_text("Roads & bridges <script>alert(1)</script>") == "Roads & bridges"
+    assert plain_text("Жол &amp; көпір") == "Жол & көпір"

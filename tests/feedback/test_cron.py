@@ -31,8 +31,11 @@ def test_jobs_cron_registers_the_sweep_with_rq(app, runner, run_jobs, monkeypatc
     result = runner.invoke(args=["jobs", "cron"])
     assert result.exit_code == 0, result.output
     (jobs,) = started
-    assert [(j.cron, j.args) for j in jobs] == [(app.config["FEEDBACK_SWEEP_CRON"], ("feedback.jobs:sweep_job",))]
-    assert jobs[0].queue_name == run_jobs.queue.name
+    assert [(j.cron, j.args) for j in jobs] == [
+        (app.config["FEEDBACK_SWEEP_CRON"], ("feedback.jobs:sweep_job",)),
+        (app.config["PETITIONS_SWEEP_CRON"], ("petitions.jobs:sweep_job",)),
+    ]
+    assert {j.queue_name for j in jobs} == {run_jobs.queue.name}
 
 
 def test_the_periodic_job_sweeps_on_a_worker(app, db, kato, make_user, run_jobs, monkeypatch):

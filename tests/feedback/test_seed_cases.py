@@ -16,6 +16,7 @@ from feedback.models import (
     Case,
     CaseEvent,
     CaseParticipant,
+    CaseSource,
     CaseState,
     Decision,
     EscalationReason,
@@ -67,8 +68,9 @@ def _background_roots() -> set[int]:
 
 
 def _story_cases() -> list[Case]:
+    """The loop's own stories (not its background history, nor the cases the petitions demo opens)."""
     background = _background_roots()
-    return [c for c in _cases() if c.root_id not in background]
+    return [c for c in _cases() if c.root_id not in background and c.source != CaseSource.PETITION]
 
 
 def _background_cases() -> list[Case]:
