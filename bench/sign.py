@@ -18,7 +18,8 @@ same two cores):
 
 It prints requests per second and p50/p95/p99 latency for each, checks that accepted signatures, rows, the tally
 and the count the page shows are all equal and that no IIN signed twice, and prints each gunicorn worker's
-resident memory. The per-address signing limit is raised for the run (every request comes from 127.0.0.1).
+resident memory, and the CPU time each request cost the app, PostgreSQL and the load generator (which does not
+depend on what else the machine is doing, unlike the rates). The per-address signing limit is raised for the run (every request comes from 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -276,6 +277,39 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, instance: st
     raise SystemExit("gunicorn did not start")
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes():
+    """(pid, command name, parent pid, CPU seconds so far) of every process."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        yield int(entry.name), name, int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cpu_snapshot(master: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn workers, by PostgreSQL, and by this load generator."""
+    app = pg = 0.0
+    for pid, name, parent, seconds in _processes():
+        if parent == master:
+            app += seconds
+        elif name == "postgres" or name.startswith("postgres:"):
+            pg += seconds
+    return {"app": app, "postgres": pg, "load": time.process_time()}
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    parts = [f"{k} {(after[k] - before[k]) / requests * 1000:.2f}" for k in ("app", "postgres", "load")]
+    return "CPU ms per request: " + ", ".join(parts)
+
+
 def worker_memory(master: int) -> list[int]:
     """Resident memory (kB) of each gunicorn worker (the master's children)."""
     sizes = []
@@ -347,11 +381,17 @@ def main() -> None:
         try:
             warm_up(port, petition_id, args.workers, args.threads)
             requests = [sign_request(petition_id, cookie, token) for cookie, token in sessions]
+            before = cpu_snapshot(server.pid)
             latencies, statuses, wall = asyncio.run(drive(port, requests, args.concurrency))
+            after = cpu_snapshot(server.pid)
             report(f"sign one petition ({args.concurrency})", latencies, statuses, wall)
+            print(f"  {'':<26} {cpu_report(before, after, len(requests))}")
             reads = [read_request(petition_id)] * args.reads
+            before = cpu_snapshot(server.pid)
             latencies, statuses_r, wall = asyncio.run(drive(port, reads, args.concurrency))
+            after = cpu_snapshot(server.pid)
             report(f"read its page ({args.concurrency})", latencies, statuses_r, wall)
+            print(f"  {'':<26} {cpu_report(before, after, len(reads))}")
             status, _head, page = asyncio.run(_one(port, read_request(petition_id)))
             memory = worker_memory(server.pid)
         finally:

@@ -94,4 +94,10 @@ def _register_core(app: Flask) -> None:
     def _globals():
         from flask_login import current_user
 
-        return {"current_user": current_user}
+        from core import hooks
+
+        def nav_links() -> list[tuple[str, str]]:
+            """Links the feature packages add to the signed-in user's menu."""
+            return [link for provider in hooks.get("nav") for link in provider()]
+
+        return {"current_user": current_user, "nav_links": nav_links}

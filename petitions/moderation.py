@@ -49,10 +49,13 @@ def edit_link(petition: Petition) -> str:
 
 
 def nav_links() -> list[tuple[str, str]]:
-    """The signed-in user's menu: the moderation queue, for moderators."""
+    """The signed-in user's menu: the moderation queue for moderators, the threshold rules for admins."""
+    links = []
     if permissions.can_view_moderation_queue(current_user):
-        return [(_("Moderation"), url_for("petition_moderation.queue"))]
-    return []
+        links.append((_("Moderation"), url_for("petition_moderation.queue")))
+    if permissions.can_manage_thresholds(current_user):
+        links.append((_("Petition thresholds"), url_for("petition_moderation.rules")))
+    return links
 
 
 def _page_number() -> int:

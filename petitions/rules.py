@@ -49,6 +49,8 @@ SETTINGS = {
     "PETITIONS_FILE_LIMIT": "5 per hour;20 per day",
     "PETITIONS_SIGN_LIMIT": "30 per minute;300 per day",
     "PETITIONS_SIGN_IP_LIMIT": "120 per minute",
+    # Seconds anonymous readers may get a petition page from the cache (its count is always read afresh).
+    "PETITIONS_PAGE_CACHE_SECONDS": 10,
     # Seconds the signatures-by-territory breakdown of a petition page may be reused.
     "PETITIONS_BREAKDOWN_CACHE_SECONDS": 30,
     # When rq's cron scheduler runs the petitions sweep (closes petitions whose window ended).

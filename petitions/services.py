@@ -650,6 +650,50 @@ def counts(petition_id: int) -> Counts:
     return Counts(int(row[0]), int(row[1]))
 
 
+@dataclass(frozen=True)
+class PageHead:
+    """What a public page needs to know before it can come from the cache: state, version, exact counts."""
+
+    state: PetitionState
+    threshold: int | None
+    listed: bool
+    case_id: int | None
+    updated_at: datetime
+    counts: Counts
+
+
+def page_head(petition_id: int) -> PageHead | None:
+    """One statement: the petition's state and the exact count (the sum of its tally rows)."""
+    def tally(column):
+        return (
+            sa.select(sa.func.coalesce(sa.func.sum(column), 0))
+            .where(SignatureTally.petition_id == petition_id)
+            .scalar_subquery()
+        )
+
+    row = db.session.execute(
+        sa.select(
+            Petition.state,
+            Petition.threshold,
+            Petition.listed_at,
+            Petition.case_id,
+            Petition.updated_at,
+            tally(SignatureTally.online).label("online"),
+            tally(SignatureTally.paper).label("paper"),
+        ).where(Petition.id == petition_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return PageHead(
+        state=row.state,
+        threshold=row.threshold,
+        listed=row.listed_at is not None,
+        case_id=row.case_id,
+        updated_at=row.updated_at,
+        counts=Counts(int(row.online), int(row.paper)),
+    )
+
+
 def counts_for(petition_ids) -> dict[int, Counts]:
     ids = list(petition_ids)
     if not ids:

@@ -8,11 +8,12 @@ user typed, with a 4xx status and nothing saved.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext, to_user_timezone
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date, get_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -27,7 +28,7 @@ from core.territories.models import Level, Territory
 from core.territories.services import children_of, get_territory, path_of, path_text, search_territories
 from feedback import services as loop
 from petitions import forms, permissions, queries, rules, services
-from petitions.models import Petition, PetitionState, SignatureKind
+from petitions.models import PUBLIC_STATES, Petition, PetitionState, SignatureKind
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
 
@@ -205,8 +206,71 @@ def _sign_fix(petition: Petition, user) -> tuple[str, str] | None:
     return _("Change my home place"), url_for("territories.pick", next=here)
 
 
+# -- the page cache for anonymous readers -----------------------------------------------------------------
+#
+# A petition going viral is read far more often than it changes. Anonymous readers get the page from a short
+# per-process cache (``PETITIONS_PAGE_CACHE_SECONDS``), keyed by language and by what changes the page's
+# content (state, listing, case, edits); the signature count in it is not cached: every request reads the
+# exact count (one statement) and renders that part afresh.
+
+COUNT_MARKER = "<!--petition-count-->"
+PAGE_CACHE_SIZE = 500
+_page_cache: dict[tuple, tuple[float, str, str]] = {}
+
+
+def forget_pages() -> None:
+    _page_cache.clear()
+
+
+def _cacheable() -> bool:
+    return (
+        not current_user.is_authenticated
+        and "_flashes" not in session
+        and not (set(request.args) - {"lang"})
+        and float(current_app.config.get("PETITIONS_PAGE_CACHE_SECONDS") or 0) > 0
+    )
+
+
+def _page_key(petition_id: int, head: services.PageHead) -> tuple:
+    return (petition_id, str(get_locale()), head.state, head.listed, head.case_id, head.updated_at)
+
+
+def _count_html(head: services.PageHead) -> str:
+    return render_template("petitions/_count.html", counts=head.counts, threshold=head.threshold)
+
+
+def _from_cache(petition_id: int):
+    """The cached page with the exact count rendered in; None when it must be rendered in full."""
+    head = services.page_head(petition_id)
+    if head is None or head.state not in PUBLIC_STATES:
+        return None
+    entry = _page_cache.get(_page_key(petition_id, head))
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    return entry[1] + _count_html(head) + entry[2]
+
+
+def _store_page(petition_id: int, html: str) -> str:
+    """Keep a freshly rendered page (rendered with the marker where the count goes); the page with the
+    count in it."""
+    head = services.page_head(petition_id)
+    before, _marker, after = html.partition(COUNT_MARKER)
+    if head is None or not _marker:
+        return html
+    if len(_page_cache) >= PAGE_CACHE_SIZE:
+        _page_cache.clear()
+    ttl = float(current_app.config["PETITIONS_PAGE_CACHE_SECONDS"])
+    _page_cache[_page_key(petition_id, head)] = (time.monotonic() + ttl, before, after)
+    return before + _count_html(head) + after
+
+
 @bp.get("/<int:petition_id>")
 def petition(petition_id: int):
+    cacheable = _cacheable()
+    if cacheable:
+        cached = _from_cache(petition_id)
+        if cached is not None:
+            return cached
     item = db.get_or_404(Petition, petition_id)
     user = current_user
     if not permissions.can_view_petition(user, item):
@@ -245,11 +309,14 @@ def petition(petition_id: int):
     if item.author_id is not None:
         author_name = _public_name(db.session.scalar(sa.select(User.display_name).where(User.id == item.author_id)))
     editable = permissions.can_edit_petition(user, item)
-    return render_template(
+    cacheable = cacheable and item.is_public
+    html = render_template(
         "petitions/petition.html",
         petition=item,
         today=today,
         counts=total,
+        threshold=item.threshold,
+        count_marker=COUNT_MARKER if cacheable else None,
         author_name=author_name,
         is_author=author,
         private=private,
@@ -276,6 +343,7 @@ def petition(petition_id: int):
         can_moderate=item.state == PetitionState.PENDING and permissions.can_moderate_petition(user, item),
         can_view_paper=public and permissions.can_view_paper(user, item),
     )
+    return _store_page(item.id, html) if cacheable else html
 
 
 # --- filing ---------------------------------------------------------------------------------------------

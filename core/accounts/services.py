@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from core import audit
 from core.accounts.models import Role, RoleGrant, User
@@ -392,7 +393,8 @@ def load_user(user_id: str):
     """Flask-Login's loader: ``<id>.<session_version>``; never raises."""
     try:
         raw_id, _sep, version = str(user_id).partition(".")
-        user = db.session.get(User, int(raw_id))
+        # Roles load when something asks for them: most requests (signing, reading) never do.
+        user = db.session.get(User, int(raw_id), options=[lazyload(User.grants)])
     except Exception:  # noqa: BLE001 - a bad cookie or a database hiccup must not become a 500
         db.session.rollback()
         return None

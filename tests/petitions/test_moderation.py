@@ -516,3 +516,19 @@ def test_permission_predicates(pworld, pending, collecting, citizen, make_user):
     assert not permissions.can_sign_petition(other, in_moderation)
     assert not permissions.can_sign_petition(None, public)
     assert not permissions.can_sign_petition(citizen(home="710000000"), public)  # not a resident
+
+
+def test_the_menu_links_moderators_to_the_queue_and_admins_to_the_thresholds(client, login, pworld):
+    login(pworld.moderator)
+    page = client.get("/petitions/").get_data(as_text=True)
+    assert 'href="/petitions/moderation"' in page
+    assert 'href="/petitions/rules"' not in page
+    client.post("/account/logout")
+    login(pworld.admin)
+    page = client.get("/petitions/").get_data(as_text=True)
+    assert 'href="/petitions/rules"' in page
+    assert 'href="/petitions/moderation"' not in page
+    client.post("/account/logout")
+    login(pworld.author)
+    page = client.get("/petitions/").get_data(as_text=True)
+    assert 'href="/petitions/moderation"' not in page

@@ -809,3 +809,48 @@ def test_navigation_links(client, login, citizen, kato):
     assert 'href="/petitions/mine"' not in page
     login(citizen())
     assert 'href="/petitions/mine"' in text(client.get("/petitions/"))
+
+
+def test_anonymous_readers_get_a_cached_page_with_the_exact_count(app, client, login, pworld, collecting, citizen, db):
+    """The page cache keeps the page, never the count: each read renders the exact count afresh; the list of
+    recent signers may lag; a change of state (the hand-over) is a new page; signed-in readers always get a
+    fresh page."""
+    from petitions import views
+
+    views.forget_pages()
+    app.config["PETITIONS_PAGE_CACHE_SECONDS"] = 60
+    try:
+        petition = collecting(threshold=4, initial=1)
+        first, second, third, fourth = (
+            citizen(display_name=n) for n in ("Арман Әлиев", "Бибігүл Нұрова", "Ержан Омаров", "Гүлмира Сапарова")
+        )
+        services.sign(petition, first)
+        services.after_signing(petition.id)
+        url = f"/petitions/{petition.id}"
+
+        def shown(page: str) -> int:
+            return int(re.search(r'data-signatures="(\d+)"', page).group(1))
+
+        page = client.get(url).get_data(as_text=True)
+        assert shown(page) == 1 and "Арман Ә." in page
+        services.sign(petition, second)
+        services.after_signing(petition.id)
+        page = client.get(url).get_data(as_text=True)
+        assert shown(page) == 2  # the count is exact ...
+        assert "Бибігүл Н." not in page  # ... the rest of the page came from the cache
+        login(third)
+        fresh = client.get(url).get_data(as_text=True)
+        assert shown(fresh) == 2 and "Бибігүл Н." in fresh
+        client.post("/account/logout")
+        services.sign(petition, third)
+        services.after_signing(petition.id)
+        services.sign(petition, fourth)
+        services.after_signing(petition.id)
+        db.session.refresh(petition)
+        assert petition.state == PetitionState.REACHED
+        page = client.get(url).get_data(as_text=True)
+        assert shown(page) == 4
+        assert f"/cases/{petition.case_id}" in page  # a new state is a new page
+    finally:
+        app.config["PETITIONS_PAGE_CACHE_SECONDS"] = 0
+        views.forget_pages()
