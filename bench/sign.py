@@ -16,10 +16,11 @@ same two cores):
 1. every signer POSTs /petitions/<id>/sign once, as fast as the server answers;
 2. ``--reads`` GETs of /petitions/<id> (anonymous).
 
-It prints requests per second and p50/p95/p99 latency for each, checks that accepted signatures, rows, the tally
-and the count the page shows are all equal and that no IIN signed twice, and prints each gunicorn worker's
-resident memory, and the CPU time each request cost the app, PostgreSQL and the load generator (which does not
-depend on what else the machine is doing, unlike the rates). The per-address signing limit is raised for the run (every request comes from 127.0.0.1).
+It prints requests per second and p50/p95/p99 latency for each; the CPU time each request cost the app, PostgreSQL
+and the load generator (which depends much less on what else the machine is doing than the rates do); checks
+that accepted signatures, rows, the tally and the count the page shows are all equal and that no IIN signed
+twice; and prints each gunicorn worker's resident memory. The per-address signing limit is raised for the run
+(every request comes from 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -297,7 +298,7 @@ def _processes():
 def cpu_snapshot(master: int) -> dict[str, float]:
     """CPU seconds used so far by the gunicorn workers, by PostgreSQL, and by this load generator."""
     app = pg = 0.0
-    for pid, name, parent, seconds in _processes():
+    for _pid, name, parent, seconds in _processes():
         if parent == master:
             app += seconds
         elif name == "postgres" or name.startswith("postgres:"):

@@ -664,6 +664,7 @@ class PageHead:
 
 def page_head(petition_id: int) -> PageHead | None:
     """One statement: the petition's state and the exact count (the sum of its tally rows)."""
+
     def tally(column):
         return (
             sa.select(sa.func.coalesce(sa.func.sum(column), 0))
