@@ -47,7 +47,7 @@ DATABASE = "tyndau_bench_sign"
 SECRET_KEY = "bench-sign-secret"  # noqa: S105 - a throwaway database
 IIN_HASH_KEY = "bench-sign-iin"
 USER_AGENT = "tyndau-bench/1"
-HOME = "623633100"  # a village of the KATO sample (Enbekshikazakh district, Almaty region)
+HOME = "623633100"  # a village of the KATO sample
 
 
 def free_port() -> int:

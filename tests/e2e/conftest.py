@@ -113,6 +113,7 @@ def live_server(tmp_path_factory):
             "SMTP_HOST": None,
             "KATO_PATH": str(KATO_SAMPLE),
             "SERVER_NAME": None,
+            "PETITIONS_PAGE_CACHE_SECONDS": 0,  # the journeys read pages right after changing them
         }
     )
     with app.app_context():
@@ -361,3 +362,54 @@ def sign_in(live_url):
         )
 
     return do
+
+
+# --------------------------------------------------------------------------- accounts made in the live database
+
+#: IINs handed out in this session (each account needs its own; the live database lives as long as the session).
+_iin_serial = {"n": 0}
+
+
+def fresh_iin() -> str:
+    """A valid IIN (born 5 May 1985, a woman) not handed out before in this session."""
+    from core.iin import control_digit
+
+    while True:
+        _iin_serial["n"] += 1
+        first = f"8505054{_iin_serial['n']:04d}"
+        digit = control_digit(first)
+        if digit is not None:
+            return first + str(digit)
+
+
+def make_account(
+    live_server,
+    role_name: str,
+    display_name: str,
+    *,
+    lang: str = "kk",
+    home: str | None = None,
+    iin: bool = False,
+    roles: tuple = (),
+) -> str:
+    """A verified account in the live database (password ``PASSWORD``), made through the services: with a
+    home place (a KATO code) and an IIN when asked, and ``roles`` as (role, authority key or None) pairs,
+    e.g. ``(("officer", "akimat:623600000"),)``. Returns its e-mail address."""
+    from core.accounts.services import create_user, grant_role, set_home_territory, set_iin
+    from core.authorities.services import find_authority
+    from core.db import db
+
+    address = f"e2e-{role_name}-{lang}-{time.time_ns()}@example.kz"
+    with live_server.app.app_context():
+        user = create_user(address, PASSWORD, display_name, locale=lang, verified=True)
+        if home:
+            set_home_territory(user, home)
+        if iin:
+            set_iin(user, fresh_iin())
+        for role, key in roles:
+            authority = find_authority(key) if key else None
+            assert key is None or authority is not None, f"the sample has no {key}"
+            grant_role(user, role, authority)
+        db.session.commit()
+        db.session.remove()
+    return address

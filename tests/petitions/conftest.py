@@ -1,5 +1,5 @@
 """Shared fixtures of the petitions tests: the KATO-sample ladder, citizens with IINs at home in a village of
-Enbekshikazakh district, moderators and officers, and a helper that takes a petition to collection."""
+district 623600000, moderators and officers, and a helper that takes a petition to collection."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from feedback import services as loop
 from petitions import rules, services
 
 TODAY = date.fromisoformat("2026-02-02")  # a Monday, far from any holiday
-VILLAGE = "623633100"  # a village of Turgen rural district, Enbekshikazakh district, Almaty region
+VILLAGE = "623633100"  # Ainabulak: a village of the KATO sample (district 623600000, region 620000000)
 TEXT = (
     "The road from the village to the district centre has not been repaired for ten years. "
     "We ask the akimat to include it in next year's repair plan."
