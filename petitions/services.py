@@ -22,6 +22,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -147,12 +148,16 @@ def is_officer_of(user, authority_id: int | None) -> bool:
     return loop.is_officer_of(user, authority_id)
 
 
-def region_and_district(territory: Territory | None) -> tuple[str | None, str | None]:
+def region_and_district(territory) -> tuple[str | None, str | None]:
+    """The region and district codes above (or of) a place: a Territory, or its chain as (code, level) pairs."""
     if territory is None:
         return None, None
-    chain = [*territory.ancestors(), territory]
-    region = next((t.code for t in chain if t.level == Level.REGION), None)
-    district = next((t.code for t in chain if t.level == Level.DISTRICT), None)
+    if isinstance(territory, Territory):
+        chain = [(t.code, t.level) for t in (*territory.ancestors(), territory)]
+    else:
+        chain = list(territory)
+    region = next((code for code, level in chain if level == Level.REGION), None)
+    district = next((code for code, level in chain if level == Level.DISTRICT), None)
     return region, district
 
 
@@ -568,37 +573,47 @@ def is_collecting(petition: Petition, on: date | None = None) -> bool:
 def signing_problem(petition: Petition, user) -> str | None:
     """Why ``user`` cannot sign ``petition`` now, in words for them; None when they can."""
     area = electorate(petition)
-    return _signing_problem(petition.state, petition.closes_on, area.code if area is not None else None, user)
+    home = getattr(user, "home_territory", None) if _signed_in(user) else None
+    chain = {t.code for t in (*home.ancestors(), home)} if home is not None else set()
+    return _signing_problem(petition.state, petition.closes_on, area.code if area is not None else None, user, chain)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
 
 
 def _electorate_code(kind: AuthorityKind, territory_code: str | None) -> str | None:
     return None if kind.is_central else territory_code
 
 
-def _signing_problem(state: PetitionState, closes_on: date | None, area_code: str | None, user) -> str | None:
+def _signing_problem(
+    state: PetitionState, closes_on: date | None, area_code: str | None, user, home_chain: set[str]
+) -> str | None:
+    """The rules of signing, on plain values: ``home_chain`` holds the codes of the signer's home place and of
+    every place above it."""
     if state != PetitionState.COLLECTING:
         return str(_l("This petition is not collecting signatures."))
     if closes_on is None or today() > closes_on:
         return str(_l("The collection of signatures for this petition has ended."))
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _signed_in(user):
         return str(_l("Sign in to sign this petition."))
     if not user.is_verified:
         return str(_l("Confirm your email address before you sign."))
     if not user.has_iin:
         return str(_l("Add your IIN in your profile before you sign: it makes sure everyone signs once."))
     if area_code is not None:
-        home = user.home_territory
-        if home is None:
+        if user.home_territory_code is None:
             return str(_l("Set your home place in your profile: this petition is signed by residents only."))
-        if home.code != area_code and area_code not in {t.code for t in home.ancestors()}:
+        if area_code not in home_chain:
             from core.i18n import localized
 
             area = db.session.get(Territory, area_code)
+            home = db.session.get(Territory, user.home_territory_code)
             return str(
                 _l(
                     "Only residents of %(place)s can sign this petition; your home place is %(home)s.",
                     place=localized(area) if area is not None else area_code,
-                    home=localized(home),
+                    home=localized(home) if home is not None else user.home_territory_code,
                 )
             )
     return None
@@ -718,46 +733,129 @@ def total_column():
     )
 
 
-def sign(petition: Petition | int, user: User) -> int:
-    """Sign; returns the signature's id. Three statements: one reads the petition's state and addressee while
-    taking a shared key lock on its row (signers never wait for each other, but the hand-over waits for
-    them), one inserts the signature (the unique constraint refuses a second one for the same IIN), one bumps
-    a random tally row. The caller commits, then runs ``after_signing``."""
-    petition_id = petition if isinstance(petition, int) else petition.id
-    found = db.session.execute(
-        sa.select(Petition.state, Petition.closes_on, Authority.kind, Authority.territory_code)
-        .join(Authority, Authority.id == Petition.authority_id)
-        .where(Petition.id == petition_id)
+#: Territory levels above a home place that signing reads (settlement → rural district → district → region).
+_CHAIN = 4
+
+#: PostgreSQL: the signature and its tally row in one statement; a row comes back only when the signature is new.
+_SIGN_SQL = sa.text(
+    """
+    WITH signature AS (
+        INSERT INTO signatures (petition_id, kind, user_id, iin_hash, public_name, settlement_code, region_code,
+                                district_code, signed_at)
+        VALUES (:petition_id, 'online', :user_id, :iin_hash, :public_name, :settlement_code, :region_code,
+                :district_code, :signed_at)
+        ON CONFLICT (petition_id, iin_hash) DO NOTHING
+        RETURNING id
+    )
+    INSERT INTO signature_tallies (petition_id, shard, online, paper)
+    SELECT :petition_id, :shard, 1, 0 FROM signature
+    ON CONFLICT (petition_id, shard) DO UPDATE SET online = signature_tallies.online + 1
+    RETURNING (SELECT id FROM signature),
+              (SELECT coalesce(sum(online + paper), 0) FROM signature_tallies WHERE petition_id = :petition_id)
+    """
+)
+
+
+@lru_cache(maxsize=1)
+def _state_for_signing_statement():
+    """The statement ``_state_for_signing`` runs, built once (building its joins costs more than running it)."""
+    places = [sa.orm.aliased(Territory) for _ in range(_CHAIN)]
+    columns = [
+        Petition.state,
+        Petition.closes_on,
+        Authority.kind,
+        Authority.territory_code,
+        Petition.listed_at,
+        Petition.threshold,
+    ]
+    statement = sa.select(Petition.id).join(Authority, Authority.id == Petition.authority_id)
+    below = None
+    for place in places:
+        on = place.code == sa.bindparam("home_code") if below is None else place.code == below.parent_code
+        statement = statement.outerjoin(place, on)
+        columns += [place.code, place.level]
+        below = place
+    return (
+        statement.with_only_columns(*columns)
+        .where(Petition.id == sa.bindparam("petition_id"))
         .with_for_update(read=True, key_share=True, of=Petition)
+    )
+
+
+def _state_for_signing(petition_id: int, home_code: str | None):
+    """One statement: the petition's state and addressee, under a shared key lock on its row, with the codes and
+    levels of the signer's home place and the places above it."""
+    return db.session.execute(
+        _state_for_signing_statement(), {"petition_id": petition_id, "home_code": home_code}
     ).one_or_none()
+
+
+#: Signatures that could commit while one signer's transaction is between its first statement and its commit
+#: (a few milliseconds). A signer that saw fewer than threshold − this many leaves the hand-over check to others.
+HANDOVER_MARGIN = 500
+
+
+@dataclass(frozen=True)
+class Signed:
+    signature_id: int
+    #: Whether this signer must run ``after_signing``: the petition is not listed yet, or its threshold is within
+    #: ``HANDOVER_MARGIN`` of what this signer saw.
+    check_needed: bool
+
+
+def sign(petition: Petition | int, user: User) -> int:
+    """Sign; returns the signature's id. The caller commits, then runs ``after_signing``."""
+    return sign_once(petition, user).signature_id
+
+
+def sign_once(petition: Petition | int, user: User) -> Signed:
+    """Sign, in two statements: one reads the petition's state and addressee (and the signer's home chain) while
+    taking a shared key lock on the petition's row — signers never wait for each other, but the hand-over waits
+    for them —, one inserts the signature (the unique constraint refuses a second one for the same IIN) and bumps
+    a random tally row, returning the count this signer's snapshot saw.
+
+    The caller commits, then runs ``after_signing`` when ``check_needed``. A signer skips it only when the count
+    it saw is more than ``HANDOVER_MARGIN`` below the threshold: then its own commit cannot be the one that
+    reaches the threshold unless more than that many others committed while it ran, and in that case the next
+    signer (who sees them all) or the sweep hands the petition over."""
+    petition_id = petition if isinstance(petition, int) else petition.id
+    home_code = user.home_territory_code if _signed_in(user) else None
+    found = _state_for_signing(petition_id, home_code)
     if found is None:
         raise SignError(_l("This petition is not collecting signatures."))
-    problem = _signing_problem(found.state, found.closes_on, _electorate_code(found.kind, found.territory_code), user)
+    chain = [(found[i], found[i + 1]) for i in range(6, 6 + 2 * _CHAIN, 2) if found[i] is not None]
+    area_code = _electorate_code(found.kind, found.territory_code)
+    problem = _signing_problem(found.state, found.closes_on, area_code, user, {code for code, _ in chain})
     if problem is not None:
         raise SignError(problem)
-    region, district = region_and_district(user.home_territory)
-    inserted = db.session.execute(
-        _upsert(
-            Signature.__table__,
-            {
-                "petition_id": petition_id,
-                "kind": SignatureKind.ONLINE.value,
-                "user_id": user.id,
-                "iin_hash": user.iin_hash,
-                "public_name": user.public_name[:80],
-                "settlement_code": user.home_territory_code,
-                "region_code": region,
-                "district_code": district,
-                "signed_at": current_time(),
-            },
-            ["petition_id", "iin_hash"],
-            None,
-        ).returning(Signature.__table__.c.id)
-    ).scalar()
+    region, district = region_and_district(chain)
+    values = {
+        "petition_id": petition_id,
+        "user_id": user.id,
+        "iin_hash": user.iin_hash,
+        "public_name": user.public_name[:80],
+        "settlement_code": home_code,
+        "region_code": region,
+        "district_code": district,
+        "signed_at": current_time(),
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        shard = random.randrange(rules.tally_shards())  # noqa: S311 - spreading writes, not security
+        row = db.session.execute(_SIGN_SQL, {**values, "shard": shard}).one_or_none()
+        inserted, seen = (row[0], int(row[1]) + 1) if row is not None else (None, 0)
+    else:
+        inserted = db.session.execute(
+            _upsert(
+                Signature.__table__, {**values, "kind": SignatureKind.ONLINE.value}, ["petition_id", "iin_hash"], None
+            ).returning(Signature.__table__.c.id)
+        ).scalar()
+        if inserted is not None:
+            _bump_tally(petition_id, online=1)
+        seen = counts(petition_id).total
     if inserted is None:
         raise AlreadySigned()
-    _bump_tally(petition_id, online=1)
-    return inserted
+    needed = found.listed_at is None or found.threshold is None or seen + HANDOVER_MARGIN >= found.threshold
+    return Signed(inserted, needed)
 
 
 def my_signature(petition: Petition, user) -> Signature | None:

@@ -610,7 +610,7 @@ def sign(petition_id: int):
     counted = _("Thank you, your signature is counted.")
     decisive = _("Thank you! Your signature made the petition reach its threshold: it is now sent to the authority.")
     try:
-        services.sign(petition_id, current_user)
+        signed = services.sign_once(petition_id, current_user)
     except services.AlreadySigned as exc:
         db.session.rollback()
         flash(str(exc.message), "info")
@@ -620,12 +620,15 @@ def sign(petition_id: int):
         flash(str(exc.message), "error")
         return _back_to(petition_id)
     commit()
-    outcome = services.after_signing(petition_id)
-    if outcome.listed or outcome.reached is not None:
-        commit()
-    else:
-        db.session.rollback()  # ends the read-only check's transaction
-    flash(decisive if outcome.reached is not None else counted, "success")
+    reached = False
+    if signed.check_needed:
+        outcome = services.after_signing(petition_id)
+        reached = outcome.reached is not None
+        if outcome.listed or reached:
+            commit()
+        else:
+            db.session.rollback()  # ends the read-only check's transaction
+    flash(decisive if reached else counted, "success")
     return _back_to(petition_id)
 
 

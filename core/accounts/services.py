@@ -389,12 +389,22 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
+@lru_cache(maxsize=1)
+def _user_for_session():
+    """The signed-in user's row, built once. Roles and the home place load when something asks for them:
+    most requests (reading, signing) never do."""
+    return (
+        sa.select(User)
+        .where(User.id == sa.bindparam("id"))
+        .options(lazyload(User.grants), lazyload(User.home_territory))
+    )
+
+
 def load_user(user_id: str):
     """Flask-Login's loader: ``<id>.<session_version>``; never raises."""
     try:
         raw_id, _sep, version = str(user_id).partition(".")
-        # Roles load when something asks for them: most requests (signing, reading) never do.
-        user = db.session.get(User, int(raw_id), options=[lazyload(User.grants)])
+        user = db.session.execute(_user_for_session(), {"id": int(raw_id)}).scalar_one_or_none()
     except Exception:  # noqa: BLE001 - a bad cookie or a database hiccup must not become a 500
         db.session.rollback()
         return None

@@ -950,3 +950,21 @@ def test_errors_are_app_errors(pworld, collecting, citizen):
     ):
         with pytest.raises(AppError):
             action()
+
+
+def test_a_signer_far_below_the_threshold_leaves_the_hand_over_check_to_others(
+    pworld, collecting, citizen, monkeypatch
+):
+    """The check after the commit is needed while the petition is unlisted, and once the count a signer saw is
+    within HANDOVER_MARGIN of the threshold; otherwise the signer's commit cannot reach the threshold."""
+    monkeypatch.setattr(services, "HANDOVER_MARGIN", 2)
+    petition = collecting(threshold=6, initial=2)
+    needed = []
+    for _ in range(6):
+        signed = services.sign_once(petition, citizen())
+        needed.append(signed.check_needed)
+        if signed.check_needed:
+            services.after_signing(petition.id)
+    # 1st: unlisted; 2nd: unlisted (it lists it); 3rd: saw 3, 3 + 2 < 6; 4th: saw 4, 4 + 2 >= 6; 5th, 6th: near.
+    assert needed == [True, True, False, True, True, True]
+    assert petition.state == PetitionState.REACHED
