@@ -241,7 +241,7 @@ def _count_html(head: services.PageHead) -> str:
 
 def _from_cache(petition_id: int):
     """The cached page with the exact count rendered in; None when it must be rendered in full."""
-    head = services.page_head(petition_id)
+    head = services.page_head(petition_id, outside_transaction=True)
     if head is None or head.state not in PUBLIC_STATES:
         return None
     entry = _page_cache.get(_page_key(petition_id, head))

@@ -314,6 +314,12 @@ def test_many_signers_at_once_are_counted_exactly(race_app):
     assert found.shards > 1  # spread over the tally's rows
     assert found.state == PetitionState.COLLECTING and found.case_ids == [] and found.case_id is None
     assert found.events[PetitionEventKind.LISTED] == 1
+    with race_app.app_context():  # what a cached page reads: the same exact count, outside any transaction
+        from petitions import services
+
+        head = services.page_head(petition_id, outside_transaction=True)
+        assert head.counts.total == 400 and head.state == PetitionState.COLLECTING and head.listed
+        assert not _db.session().in_transaction()
 
 
 def _slowed(func, seconds: float):
