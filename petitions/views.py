@@ -257,6 +257,8 @@ def _store_page(petition_id: int, html: str) -> str:
     before, _marker, after = html.partition(COUNT_MARKER)
     if head is None or not _marker:
         return html
+    if 'name="csrf_token"' in html:  # a form bound to this visitor's session must never be served to another
+        return before + _count_html(head) + after
     if len(_page_cache) >= PAGE_CACHE_SIZE:
         _page_cache.clear()
     ttl = float(current_app.config["PETITIONS_PAGE_CACHE_SECONDS"])
@@ -578,8 +580,6 @@ def mine():
 
 def _sign_key() -> str:
     """Rate limits of signing count per account (and separately per address)."""
-    from flask_login import current_user
-
     return f"user:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{get_remote_address()}"
 
 
@@ -600,8 +600,8 @@ def _back_to(petition_id: int):
 @limiter.limit(_sign_ip_limit)
 @login_required
 def sign(petition_id: int):
-    """Sign: the hot path. Load, check, one signature row and one tally row, commit; then (in a second unit
-    of work) list the petition or hand it over into the loop if this signature made the difference."""
+    """Sign: the hot path. Two statements and a commit (``services.sign_once``); then, only where it can matter,
+    a second unit of work lists the petition or hands it over into the loop."""
     form = forms.SignForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please sign again."), "error")

@@ -854,3 +854,22 @@ def test_anonymous_readers_get_a_cached_page_with_the_exact_count(app, client, l
     finally:
         app.config["PETITIONS_PAGE_CACHE_SECONDS"] = 0
         views.forget_pages()
+
+
+def test_a_page_with_a_form_of_the_session_is_never_cached(app, collecting, pworld):
+    from petitions import views
+
+    petition = collecting(threshold=4)
+    views.forget_pages()
+    app.config["PETITIONS_PAGE_CACHE_SECONDS"] = 60
+    try:
+        with app.test_request_context():
+            html = f'<p>before</p>{views.COUNT_MARKER}<input name="csrf_token" value="secret"><p>after</p>'
+            out = views._store_page(petition.id, html)
+            assert views.COUNT_MARKER not in out and 'data-signatures="0"' in out
+            assert views._page_cache == {}
+            views._store_page(petition.id, f"<p>before</p>{views.COUNT_MARKER}<p>after</p>")
+            assert len(views._page_cache) == 1
+    finally:
+        app.config["PETITIONS_PAGE_CACHE_SECONDS"] = 0
+        views.forget_pages()
