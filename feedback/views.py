@@ -22,6 +22,7 @@ from core.db import commit, db
 from core.errors import AppError
 from core.i18n import localized
 from core.territories.services import get_territory, path_of, search_territories
+from core.web import format_day, page_number, service_error
 from feedback import forms, permissions, queries, services
 from feedback.models import OPEN_STATES, Case, CaseSource, CaseState, DeadlineRule, EventKind
 
@@ -57,17 +58,6 @@ def _template_helpers() -> dict:
     return {"deadline_status": services.deadline_status, "case_origins": case_origins}
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _service_error(form, exc: AppError) -> int:
-    """Undo the failed unit of work and put the service's message on the form; returns the status."""
-    db.session.rollback()
-    form.form_errors.append(str(exc.message))
-    return exc.status_code
-
-
 # --- the public list ------------------------------------------------------------------------------------
 
 
@@ -83,7 +73,7 @@ def index():
         source=source,
         authority_id=authority.id if authority else None,
         query=query,
-        page=_page_number(),
+        page=page_number(),
     )
     return render_template(
         "feedback/index.html",
@@ -244,7 +234,7 @@ def assign(case_id: int):
 
         services.assign(item, db.session.get(User, form.assignee.data), current_user)
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), assign_form=form)
+        return _case_page(item, service_error(form, exc), assign_form=form)
     commit()
     flash(_("The case is assigned."), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
@@ -259,7 +249,7 @@ def extend(case_id: int):
     try:
         services.extend(item, form.new_due.data, form.reason.data, current_user)
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), extend_form=form)
+        return _case_page(item, service_error(form, exc), extend_form=form)
     commit()
     flash(_("The deadline is extended; the participants will be told."), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
@@ -279,7 +269,7 @@ def redirect_case(case_id: int):
     try:
         services.redirect(item, target, form.reason.data, current_user)
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), redirect_form=form)
+        return _case_page(item, service_error(form, exc), redirect_form=form)
     commit()
     flash(_("The case is redirected to %(name)s; the participants will be told.", name=localized(target)), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
@@ -294,7 +284,7 @@ def answer(case_id: int):
     try:
         services.publish_answer(item, form.decision.data, form.text.data, form.measure_inputs(), current_user)
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), answer_form=form)
+        return _case_page(item, service_error(form, exc), answer_form=form)
     commit()
     if item.state == CaseState.ESCALATED and item.escalated_to is not None:
         flash(_("The answer is published and the case is referred to the higher level."), "success")
@@ -312,7 +302,7 @@ def shortlist(case_id: int):
     try:
         services.shortlist(item, form.session.data, current_user)
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), shortlist_form=form)
+        return _case_page(item, service_error(form, exc), shortlist_form=form)
     commit()
     flash(_("The case is shortlisted for the Kurultai session."), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
@@ -327,7 +317,7 @@ def rate(case_id: int):
     try:
         services.rate(item, current_user, form.satisfied.data == "yes", form.comment.data or "")
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), rate_form=form)
+        return _case_page(item, service_error(form, exc), rate_form=form)
     commit()
     flash(_("Thank you, your rating is saved. You may change it until the rating closes."), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
@@ -342,7 +332,7 @@ def withdraw(case_id: int):
     try:
         services.withdraw(item, current_user, form.reason.data or "")
     except AppError as exc:
-        return _case_page(item, _service_error(form, exc), withdraw_form=form)
+        return _case_page(item, service_error(form, exc), withdraw_form=form)
     commit()
     flash(_("Your proposal is withdrawn."), "success")
     return redirect(url_for("feedback.case", case_id=item.id))
@@ -378,14 +368,14 @@ def new():
         try:
             item = services.file_proposal(current_user, chosen, form.title.data, form.body.data, territory.code)
         except AppError as exc:
-            status = _service_error(form, exc)
+            status = service_error(form, exc)
         else:
             commit()
             flash(
                 _(
                     "Your proposal is filed. %(name)s must answer by %(date)s.",
                     name=localized(chosen),
-                    date=_format_date(item.due_on),
+                    date=format_day(item.due_on),
                 ),
                 "success",
             )
@@ -409,12 +399,6 @@ def new():
     )
 
 
-def _format_date(value: date) -> str:
-    from flask_babel import format_date
-
-    return format_date(value, "medium")
-
-
 @bp.route("/kurultai/new", methods=["GET", "POST"])
 @login_required
 def new_kurultai():
@@ -426,7 +410,7 @@ def new_kurultai():
         try:
             item = services.file_kurultai_proposal(current_user, form.title.data, form.body.data)
         except AppError as exc:
-            status = _service_error(form, exc)
+            status = service_error(form, exc)
         else:
             commit()
             flash(_("Your proposal is sent to the National Kurultai."), "success")
@@ -442,7 +426,7 @@ def new_kurultai():
 @bp.get("/mine")
 @login_required
 def mine():
-    page = queries.my_chains(current_user, page=_page_number())
+    page = queries.my_chains(current_user, page=page_number())
     return render_template("feedback/mine.html", page=page, today=services.today())
 
 
@@ -490,7 +474,7 @@ def authority_inbox(authority_id: int):
         tab=tab,
         tabs=[(t, INBOX_TAB_LABELS[t]) for t in queries.INBOX_TABS],
         counts=queries.inbox_counts(authority, today),
-        page=queries.inbox(authority, tab, today, page=_page_number()),
+        page=queries.inbox(authority, tab, today, page=page_number()),
         today=today,
         open_states=OPEN_STATES,
     )
@@ -549,7 +533,7 @@ def rules_page():
             actor=current_user,
         )
     except AppError as exc:
-        return _rules_page(form, _service_error(form, exc))
+        return _rules_page(form, service_error(form, exc))
     commit()
     flash(_("The deadline rule is saved. It applies to cases opened from now on."), "success")
     return redirect(url_for("feedback.rules"))

@@ -17,16 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from feedback.forms import STRIP
 from petitions import rules
 from petitions.services import BODY_MAX, NOTE_MAX, PAPER_BATCH_MAX, TITLE_MAX, TITLE_MIN, PaperRow
-
-
-class _Strip:
-    def __call__(self, value):
-        return value.strip() if isinstance(value, str) else value
-
-
-STRIP = [_Strip()]
 
 
 def topic_choices():

@@ -20,6 +20,7 @@ from core.authorities.services import find_authority
 from core.db import commit, db
 from core.errors import AppError
 from core.mail import external_url
+from core.web import format_day, page_number, service_error
 from petitions import forms, permissions, rules, services
 from petitions.models import Petition, PetitionState, ThresholdRule
 
@@ -58,17 +59,6 @@ def nav_links() -> list[tuple[str, str]]:
     return links
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _service_error(form, exc: AppError) -> int:
-    """Undo the failed unit of work and put the service's message on the form; returns the status."""
-    db.session.rollback()
-    form.form_errors.append(str(exc.message))
-    return exc.status_code
-
-
 # --- the queue ------------------------------------------------------------------------------------------
 
 QUEUE_TAB_LABELS = {
@@ -89,7 +79,7 @@ def queue():
     if tab not in services.QUEUE_TABS:
         tab = "waiting"
     today = services.today()
-    page = services.moderation_queue(current_user, tab, today, page=_page_number())
+    page = services.moderation_queue(current_user, tab, today, page=page_number())
     return render_template(
         "petitions/moderation/queue.html",
         tab=tab,
@@ -215,7 +205,7 @@ def take(petition_id: int):
     try:
         services.take(petition, current_user)
     except AppError as exc:
-        return _review_page(petition, _service_error(form, exc), take_form=form)
+        return _review_page(petition, service_error(form, exc), take_form=form)
     commit()
     flash(_("You have taken the petition: nobody else can decide on it while you hold it."), "success")
     return _back(petition, "#decide")
@@ -231,7 +221,7 @@ def release(petition_id: int):
     try:
         services.release(petition, current_user)
     except AppError as exc:
-        return _review_page(petition, _service_error(form, exc), release_form=form)
+        return _review_page(petition, service_error(form, exc), release_form=form)
     commit()
     flash(_("The petition is back in the queue for any moderator."), "success")
     return redirect(url_for("petition_moderation.queue"))
@@ -247,12 +237,12 @@ def publish(petition_id: int):
     try:
         services.publish(petition, current_user)
     except AppError as exc:
-        return _review_page(petition, _service_error(form, exc), publish_form=form)
+        return _review_page(petition, service_error(form, exc), publish_form=form)
     commit()
     flash(
         _(
             "The petition is published and collects signatures until %(date)s; the author is told.",
-            date=_format_date(petition.closes_on),
+            date=format_day(petition.closes_on),
         ),
         "success",
     )
@@ -269,7 +259,7 @@ def return_to_author(petition_id: int):
     try:
         services.return_to_author(petition, current_user, form.note.data)
     except AppError as exc:
-        return _review_page(petition, _service_error(form, exc), return_form=form)
+        return _review_page(petition, service_error(form, exc), return_form=form)
     commit()
     flash(_("The petition is returned to the author with your note."), "success")
     return redirect(url_for("petition_moderation.queue"))
@@ -285,16 +275,10 @@ def reject(petition_id: int):
     try:
         services.reject(petition, current_user, form.reason.data, form.note.data or "")
     except AppError as exc:
-        return _review_page(petition, _service_error(form, exc), reject_form=form)
+        return _review_page(petition, service_error(form, exc), reject_form=form)
     commit()
     flash(_("The petition is rejected; the author is told the reason."), "success")
     return redirect(url_for("petition_moderation.queue"))
-
-
-def _format_date(value) -> str:
-    from flask_babel import format_date
-
-    return format_date(value, "medium") if value else ""
 
 
 # --- paper signatures -----------------------------------------------------------------------------------
@@ -344,7 +328,7 @@ def paper(petition_id: int):
     try:
         result = services.add_paper_batch(petition, current_user, form.paper_rows(), form.note.data or "")
     except AppError as exc:
-        return _paper_page(petition, form, _service_error(form, exc))
+        return _paper_page(petition, form, service_error(form, exc))
     commit()
     outcome = services.after_signing(petition.id)
     if outcome.listed or outcome.reached is not None:
@@ -424,7 +408,7 @@ def rules_page():
             actor=current_user,
         )
     except AppError as exc:
-        return _rules_page(form, _service_error(form, exc))
+        return _rules_page(form, service_error(form, exc))
     commit()
     flash(_("The threshold rule is saved. It applies to petitions published from now on."), "success")
     return redirect(url_for("petition_moderation.rules"))

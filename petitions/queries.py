@@ -110,13 +110,6 @@ def status_of(petition: Petition) -> Status | None:
     return None
 
 
-def parse_enum(cls, value):
-    try:
-        return cls(value) if value else None
-    except ValueError:
-        return None
-
-
 @dataclass
 class Filters:
     status: Status | None = None

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
-from core.accounts.models import User
+from core.accounts.models import User, public_name
 from core.authorities.models import Authority, AuthorityKind
 from core.authorities.services import authorities_of_territory
 from core.calendar import add_working_days, working_days_between
@@ -1055,13 +1055,6 @@ def _code_prefix(area: Territory) -> str:
     return area.code[:digits]
 
 
-def _paper_public_name(name: str) -> str:
-    parts = name.split()
-    if len(parts) < 2:
-        return name[:80]
-    return f"{parts[0]} {parts[1][0]}."[:80]
-
-
 def add_paper_batch(petition: Petition, officer: User, rows: list[PaperRow], note: str = "") -> PaperResult:
     """Enter signatures collected on paper: each row's IIN is checked, and checked against every signature
     already given (online or on paper) and the rest of the batch; the good rows are added as one audited
@@ -1140,7 +1133,7 @@ def add_paper_batch(petition: Petition, officer: User, rows: list[PaperRow], not
                 "kind": SignatureKind.PAPER.value,
                 "user_id": None,
                 "iin_hash": digest,
-                "public_name": _paper_public_name(" ".join(plain_text(_clean(row.name)).split())),
+                "public_name": public_name(" ".join(plain_text(_clean(row.name)).split()))[:80],
                 "settlement_code": territory.code,
                 "region_code": region,
                 "district_code": district,

@@ -19,14 +19,16 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from core.accounts.models import User
+from core.accounts.models import User, public_name
 from core.db import commit, db
 from core.errors import AppError, Conflict
 from core.extensions import limiter
 from core.i18n import localized
 from core.territories.models import Level, Territory
 from core.territories.services import children_of, get_territory, path_of, path_text, search_territories
+from core.web import format_day, page_number, service_error
 from feedback import services as loop
+from feedback.queries import parse_enum
 from petitions import forms, permissions, queries, rules, services
 from petitions.models import PUBLIC_STATES, Petition, PetitionState, SignatureKind
 
@@ -70,17 +72,6 @@ def _case_origin(case) -> tuple[str, str] | None:
 # --- small helpers --------------------------------------------------------------------------------------
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _service_error(form, exc: AppError) -> int:
-    """Undo the failed unit of work and put the service's message on the form; returns the status."""
-    db.session.rollback()
-    form.form_errors.append(str(exc.message))
-    return exc.status_code
-
-
 def _signed_in(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
@@ -95,10 +86,6 @@ def _load_own(petition_id: int) -> Petition:
     if not _is_author(current_user, item):
         abort(403 if permissions.can_view_petition(current_user, item) else 404)
     return item
-
-
-def _format_date(value: date | None) -> str:
-    return format_date(value, "medium") if value else ""
 
 
 def _public_status(petition: Petition) -> tuple[str, str]:
@@ -140,14 +127,14 @@ def index():
     territory = get_territory((args.get("territory") or "").strip()[:16])
     topic = rules.topic(args.get("topic"))
     filters = queries.Filters(
-        status=queries.parse_enum(queries.Status, args.get("status")),
-        level=queries.parse_enum(queries.LevelFilter, args.get("level")),
+        status=parse_enum(queries.Status, args.get("status")),
+        level=parse_enum(queries.LevelFilter, args.get("level")),
         territory=territory,
         topic=topic.code if topic else None,
         query=(args.get("q") or "").strip()[:100],
-        sort=queries.parse_enum(queries.Sort, args.get("sort")) or queries.Sort.SIGNED,
+        sort=parse_enum(queries.Sort, args.get("sort")) or queries.Sort.SIGNED,
     )
-    page = queries.public_petitions(filters, _page_number())
+    page = queries.public_petitions(filters, page_number())
     regions = children_of(None)
     return render_template(
         "petitions/index.html",
@@ -189,7 +176,7 @@ def _place_names(codes) -> dict[str, str]:
 
 
 def _public_name(display_name: str | None) -> str | None:
-    return User(display_name=display_name).public_name if display_name else None
+    return public_name(display_name) if display_name else None
 
 
 def _sign_fix(petition: Petition, user) -> tuple[str, str] | None:
@@ -441,7 +428,7 @@ def _filing_page(item: Petition | None = None):
                 else:
                     services.update_draft(item, current_user, *args)
             except AppError as exc:
-                status = _service_error(form, exc)
+                status = service_error(form, exc)
             else:
                 commit()
                 flash(_("Saved. Check how your petition looks, then send it to moderation."), "success")
@@ -529,12 +516,12 @@ def submit(petition_id: int):
     try:
         services.submit(item, current_user, acknowledged=form.acknowledge.data)
     except AppError as exc:
-        return _preview_page(item, _service_error(form, exc), submit_form=form)
+        return _preview_page(item, service_error(form, exc), submit_form=form)
     commit()
     flash(
         _(
             "Your petition is sent to moderation. The moderators decide by %(date)s.",
-            date=_format_date(item.moderation_due_on),
+            date=format_day(item.moderation_due_on),
         ),
         "success",
     )
@@ -551,7 +538,7 @@ def withdraw(petition_id: int):
     try:
         services.withdraw(item, current_user)
     except AppError as exc:
-        return _preview_page(item, _service_error(form, exc), withdraw_form=form)
+        return _preview_page(item, service_error(form, exc), withdraw_form=form)
     commit()
     flash(_("Your petition is withdrawn."), "success")
     return redirect(url_for("petitions.petition", petition_id=item.id))

@@ -11,6 +11,14 @@ from core.db import db, utcnow
 from core.enums import enum_column
 
 
+def public_name(full_name: str) -> str:
+    """First name and the initial of the surname ("Айгүл Серікова" → "Айгүл С."), the only form shown publicly."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return full_name
+    return f"{parts[0]} {parts[1][0]}."
+
+
 class Role(enum.StrEnum):
     """Roles beyond "citizen", which everyone is. Officer and head are held for one authority."""
 
@@ -83,10 +91,7 @@ class User(UserMixin, db.Model):
     @property
     def public_name(self) -> str:
         """First name and initial, the only form shown publicly."""
-        parts = self.display_name.split()
-        if len(parts) < 2:
-            return self.display_name
-        return f"{parts[0]} {parts[1][0]}."
+        return public_name(self.display_name)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
