@@ -34,6 +34,11 @@ def build_app(overrides: dict | None = None, blueprints=(), cli_groups=()) -> Fl
         app.register_blueprint(blueprint)
     for group in cli_groups:
         app.cli.add_command(group)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:  # behind that many reverse proxies: the client's address and scheme come from their headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

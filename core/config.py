@@ -26,6 +26,8 @@ DEFAULTS: dict[str, object] = {
     "SMTP_STARTTLS": True,
     "SMTP_SSL": False,
     "PUBLIC_URL": None,  # e.g. https://tyndau.kz; used for links in mail sent from jobs
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    "PROXY_HOPS": 0,
     "BABEL_DEFAULT_LOCALE": "kk",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
     "LANGUAGES": ("kk", "ru", "en"),
