@@ -7,8 +7,11 @@ them, so a failed request sends nothing.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -74,6 +77,62 @@ def configure_engine(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+# -- autocommit statements on PostgreSQL, for the hot path ------------------------------------------------------
+
+_threads = threading.local()
+
+
+class _Connections(dict):
+    """One thread's autocommit connections, closed when the thread ends (and its thread-local data goes)."""
+
+    def __del__(self) -> None:
+        for connection in self.values():
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def autocommit_connection(engine: sa.Engine):
+    """This thread's own psycopg connection to ``engine``'s PostgreSQL database, in autocommit: a statement on
+    it is one round trip, with no BEGIN, no COMMIT and no pool checkout. For the few statements of the petitions'
+    hot path, each whole on its own; everything else uses the session. Kept per thread and database."""
+    connections = _threads.__dict__.setdefault("connections", _Connections())
+    connection = connections.get(engine.url)
+    if connection is None or connection.closed:
+        import psycopg
+
+        connection = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(False), autocommit=True)
+        connections[engine.url] = connection
+    return connection
+
+
+@lru_cache(maxsize=32)
+def _compiled(statement, dialect) -> tuple[str, dict]:
+    compiled = statement.compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
+
+
+def autocommit_row(engine: sa.Engine, statement, params: dict) -> tuple | None:
+    """Run one statement (built once: it is compiled once) on this thread's autocommit connection; its first
+    row, as a plain tuple (no result types are applied). A connection that fails is closed; when it was lost
+    (the server restarted, say) the statement runs once more on a new one, as ``pool_pre_ping`` would have
+    avoided it — the hot path's statements are safe to repeat (a second insert of a signature inserts nothing)."""
+    import psycopg
+
+    sql, defaults = _compiled(statement, engine.dialect)
+    for attempt in (1, 2):
+        connection = autocommit_connection(engine)
+        try:
+            return connection.execute(sql, {**defaults, **params}).fetchone()
+        except psycopg.OperationalError:
+            connection.close()
+            if attempt == 2:
+                raise
+        except Exception:
+            connection.close()
+            raise
+    return None  # not reached
 
 
 @dataclass(frozen=True)
