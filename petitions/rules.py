@@ -51,6 +51,9 @@ SETTINGS = {
     "PETITIONS_SIGN_IP_LIMIT": "120 per minute",
     # Seconds anonymous readers may get a petition page from the cache (its count is always read afresh).
     "PETITIONS_PAGE_CACHE_SECONDS": 10,
+    # Serve cached page reads and successful signatures in front of the Flask app (petitions/hot.py); signing
+    # there needs PostgreSQL. Off, every request takes the full path.
+    "PETITIONS_HOT_PATH": True,
     # Seconds the signatures-by-territory breakdown of a petition page may be reused.
     "PETITIONS_BREAKDOWN_CACHE_SECONDS": 30,
     # When rq's cron scheduler runs the petitions sweep (closes petitions whose window ended).

@@ -36,7 +36,7 @@ from core.accounts.models import User, public_name
 from core.authorities.models import Authority, AuthorityKind
 from core.authorities.services import authorities_of_territory
 from core.calendar import add_working_days, working_days_between
-from core.db import db
+from core.db import UTCDateTime, autocommit_row, db
 from core.errors import AppError, Conflict, NotAllowed
 from core.iin import iin_hash, is_valid_iin, normalize
 from core.jobs import enqueue_after_commit
@@ -706,19 +706,19 @@ def page_head(petition_id: int, outside_transaction: bool = False) -> PageHead |
     params = {"petition_id": petition_id}
     bind = db.session.get_bind()
     if outside_transaction and isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            row = connection.execute(_page_head_statement(), params).one_or_none()
+        row = autocommit_row(bind, _page_head_statement(), params)
     else:
         row = db.session.execute(_page_head_statement(), params).one_or_none()
     if row is None:
         return None
+    state, threshold, listed_at, case_id, updated_at, online, paper = row
     return PageHead(
-        state=row.state,
-        threshold=row.threshold,
-        listed=row.listed_at is not None,
-        case_id=row.case_id,
-        updated_at=row.updated_at,
-        counts=Counts(int(row.online), int(row.paper)),
+        state=PetitionState(state),
+        threshold=threshold,
+        listed=listed_at is not None,
+        case_id=case_id,
+        updated_at=UTCDateTime().process_result_value(updated_at, None),
+        counts=Counts(int(online), int(paper)),
     )
 
 
@@ -748,14 +748,22 @@ def total_column():
 #: Territory levels above a home place that signing reads (settlement → rural district → district → region).
 _CHAIN = 4
 
-#: PostgreSQL: the signature and its tally row in one statement; a row comes back only when the signature is new.
+#: PostgreSQL: the signature and its tally row in one statement, which also holds a shared key lock on the
+#: petition's row while it runs and re-checks that the petition is collecting (so it is whole on its own, in
+#: autocommit, for the hot path). A row comes back only when the signature is new: its id and the count this
+#: statement's snapshot saw before it.
 _SIGN_SQL = sa.text(
     """
-    WITH signature AS (
+    WITH target AS (
+        SELECT id FROM petitions
+        WHERE id = :petition_id AND state = :collecting AND closes_on >= :today
+        FOR KEY SHARE
+    ), signature AS (
         INSERT INTO signatures (petition_id, kind, user_id, iin_hash, public_name, settlement_code, region_code,
                                 district_code, signed_at)
-        VALUES (:petition_id, 'online', :user_id, :iin_hash, :public_name, :settlement_code, :region_code,
-                :district_code, :signed_at)
+        SELECT target.id, 'online', :user_id, :iin_hash, :public_name, :settlement_code, :region_code,
+               :district_code, :signed_at
+        FROM target
         ON CONFLICT (petition_id, iin_hash) DO NOTHING
         RETURNING id
     )
@@ -768,9 +776,16 @@ _SIGN_SQL = sa.text(
 )
 
 
-@lru_cache(maxsize=1)
-def _state_for_signing_statement():
-    """The statement ``_state_for_signing`` runs, built once (building its joins costs more than running it)."""
+_STATE_COLUMNS = 6  # state, closes_on, kind, territory_code, listed_at, threshold; then the chain's pairs
+
+
+@lru_cache(maxsize=2)
+def _state_for_signing_statement(with_signer: bool = False):
+    """The statement ``_state_for_signing`` runs, built once (building its joins costs more than running it).
+
+    ``with_signer``: the hot path's form. It reads the signer's account too (by id and session version, only
+    if active), takes no lock (the signing statement re-checks the petition under one), and starts the chain
+    at the account's home place."""
     places = [sa.orm.aliased(Territory) for _ in range(_CHAIN)]
     columns = [
         Petition.state,
@@ -781,17 +796,28 @@ def _state_for_signing_statement():
         Petition.threshold,
     ]
     statement = sa.select(Petition.id).join(Authority, Authority.id == Petition.authority_id)
+    if with_signer:
+        statement = statement.join(
+            User,
+            sa.and_(
+                User.id == sa.bindparam("user_id"),
+                User.session_version == sa.bindparam("session_version"),
+                User.active.is_(True),
+            ),
+        )
+        home = User.home_territory_code
+    else:
+        home = sa.bindparam("home_code")
     below = None
     for place in places:
-        on = place.code == sa.bindparam("home_code") if below is None else place.code == below.parent_code
+        on = place.code == home if below is None else place.code == below.parent_code
         statement = statement.outerjoin(place, on)
         columns += [place.code, place.level]
         below = place
-    return (
-        statement.with_only_columns(*columns)
-        .where(Petition.id == sa.bindparam("petition_id"))
-        .with_for_update(read=True, key_share=True, of=Petition)
-    )
+    if with_signer:
+        columns += [User.display_name, User.iin_hash, User.email_verified_at, User.home_territory_code]
+    statement = statement.with_only_columns(*columns).where(Petition.id == sa.bindparam("petition_id"))
+    return statement if with_signer else statement.with_for_update(read=True, key_share=True, of=Petition)
 
 
 def _state_for_signing(petition_id: int, home_code: str | None):
@@ -815,9 +841,88 @@ class Signed:
     check_needed: bool
 
 
+@dataclass(frozen=True)
+class Signer:
+    """A signed-in account as the signing rules read it (the attributes of ``User`` they use), for the hot path,
+    which reads the account in the same statement as the petition instead of loading a ``User``."""
+
+    id: int
+    display_name: str
+    iin_hash: str | None
+    email_verified_at: datetime | None
+    home_territory_code: str | None
+    is_authenticated: bool = True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_iin(self) -> bool:
+        return self.iin_hash is not None
+
+    @property
+    def public_name(self) -> str:
+        return public_name(self.display_name)
+
+
 def sign(petition: Petition | int, user: User) -> int:
     """Sign; returns the signature's id. The caller commits, then runs ``after_signing``."""
     return sign_once(petition, user).signature_id
+
+
+@dataclass(frozen=True)
+class _State:
+    """The state statement's row, typed the same whichever way it was read."""
+
+    state: PetitionState
+    closes_on: date | None
+    kind: AuthorityKind
+    territory_code: str | None
+    listed_at: datetime | None
+    threshold: int | None
+    chain: list[tuple[str, Level]]
+
+    @classmethod
+    def of(cls, row) -> _State:
+        values = tuple(row)
+        chain = [
+            (values[i], Level(values[i + 1]))
+            for i in range(_STATE_COLUMNS, _STATE_COLUMNS + 2 * _CHAIN, 2)
+            if values[i] is not None
+        ]
+        return cls(PetitionState(values[0]), values[1], AuthorityKind(values[2]), *values[3:6], chain)
+
+
+def _checked(petition_id: int, found: _State, user) -> tuple[str | None, dict]:
+    """The signing rules applied to the state statement's row: why ``user`` cannot sign (None when they can),
+    and the signature's values."""
+    area_code = _electorate_code(found.kind, found.territory_code)
+    problem = _signing_problem(found.state, found.closes_on, area_code, user, {code for code, _ in found.chain})
+    region, district = region_and_district(found.chain)
+    return problem, {
+        "petition_id": petition_id,
+        "user_id": user.id if problem is None else None,
+        "iin_hash": user.iin_hash if problem is None else None,
+        "public_name": user.public_name[:80] if problem is None else None,
+        "settlement_code": user.home_territory_code if problem is None else None,
+        "region_code": region,
+        "district_code": district,
+        "signed_at": current_time(),
+    }
+
+
+def _sign_statement_params(values: dict) -> dict:
+    return {
+        **values,
+        "shard": random.randrange(rules.tally_shards()),  # noqa: S311 - spreading writes, not security
+        "collecting": PetitionState.COLLECTING.value,
+        "today": today(),
+    }
+
+
+def _check_needed(found, seen: int) -> bool:
+    return found.listed_at is None or found.threshold is None or seen + HANDOVER_MARGIN >= found.threshold
 
 
 def sign_once(petition: Petition | int, user: User) -> Signed:
@@ -832,28 +937,15 @@ def sign_once(petition: Petition | int, user: User) -> Signed:
     signer (who sees them all) or the sweep hands the petition over."""
     petition_id = petition if isinstance(petition, int) else petition.id
     home_code = user.home_territory_code if _signed_in(user) else None
-    found = _state_for_signing(petition_id, home_code)
-    if found is None:
+    row = _state_for_signing(petition_id, home_code)
+    if row is None:
         raise SignError(_l("This petition is not collecting signatures."))
-    chain = [(found[i], found[i + 1]) for i in range(6, 6 + 2 * _CHAIN, 2) if found[i] is not None]
-    area_code = _electorate_code(found.kind, found.territory_code)
-    problem = _signing_problem(found.state, found.closes_on, area_code, user, {code for code, _ in chain})
+    found = _State.of(row)
+    problem, values = _checked(petition_id, found, user)
     if problem is not None:
         raise SignError(problem)
-    region, district = region_and_district(chain)
-    values = {
-        "petition_id": petition_id,
-        "user_id": user.id,
-        "iin_hash": user.iin_hash,
-        "public_name": user.public_name[:80],
-        "settlement_code": home_code,
-        "region_code": region,
-        "district_code": district,
-        "signed_at": current_time(),
-    }
     if db.session.get_bind().dialect.name == "postgresql":
-        shard = random.randrange(rules.tally_shards())  # noqa: S311 - spreading writes, not security
-        row = db.session.execute(_SIGN_SQL, {**values, "shard": shard}).one_or_none()
+        row = db.session.execute(_SIGN_SQL, _sign_statement_params(values)).one_or_none()
         inserted, seen = (row[0], int(row[1]) + 1) if row is not None else (None, 0)
     else:
         inserted = db.session.execute(
@@ -866,8 +958,29 @@ def sign_once(petition: Petition | int, user: User) -> Signed:
         seen = counts(petition_id).total
     if inserted is None:
         raise AlreadySigned()
-    needed = found.listed_at is None or found.threshold is None or seen + HANDOVER_MARGIN >= found.threshold
-    return Signed(inserted, needed)
+    return Signed(inserted, _check_needed(found, seen))
+
+
+def sign_in_autocommit(petition_id: int, user_id: int, session_version: int) -> Signed | None:
+    """The hot path's signature (PostgreSQL): two statements in autocommit, with no transaction around them and
+    no ``User`` loaded. The first reads the account (by id and session version, if active), the petition, its
+    addressee and the account's home chain; the same rules as ``sign_once`` decide; the second is ``_SIGN_SQL``,
+    which re-checks under its lock that the petition still collects and inserts only a new signature.
+
+    None when it did not sign, for any reason (not allowed, already signed, closed meanwhile): the full path
+    then handles the request and says why. The caller runs ``after_signing`` when ``check_needed``."""
+    params = {"petition_id": petition_id, "user_id": user_id, "session_version": session_version}
+    row = autocommit_row(db.engine, _state_for_signing_statement(True), params)
+    if row is None:
+        return None
+    found = _State.of(row)
+    problem, values = _checked(petition_id, found, Signer(user_id, *row[-4:]))
+    if problem is not None:
+        return None
+    signed = autocommit_row(db.engine, _SIGN_SQL, _sign_statement_params(values))
+    if signed is None or signed[0] is None:
+        return None
+    return Signed(signed[0], _check_needed(found, int(signed[1]) + 1))
 
 
 def my_signature(petition: Petition, user) -> Signature | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import date
+from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -29,7 +30,7 @@ from core.territories.services import children_of, get_territory, path_of, path_
 from core.web import format_day, page_number, service_error
 from feedback import services as loop
 from feedback.queries import parse_enum
-from petitions import forms, permissions, queries, rules, services
+from petitions import forms, hot, limits, permissions, queries, rules, services
 from petitions.models import PUBLIC_STATES, Petition, PetitionState, SignatureKind
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
@@ -50,6 +51,7 @@ def _setup(state) -> None:
     from petitions.seed import seed_demo_petitions
 
     hooks.register(app, "seeders", seed_demo_petitions)
+    hot.HotPath.install(app)
 
 
 def _case_origin(case) -> tuple[str, str] | None:
@@ -202,11 +204,14 @@ def _sign_fix(petition: Petition, user) -> tuple[str, str] | None:
 
 COUNT_MARKER = "<!--petition-count-->"
 PAGE_CACHE_SIZE = 500
+COUNT_CACHE_SIZE = 2000
 _page_cache: dict[tuple, tuple[float, str, str]] = {}
+_count_cache: dict[tuple, str] = {}
 
 
 def forget_pages() -> None:
     _page_cache.clear()
+    _count_cache.clear()
 
 
 def _cacheable() -> bool:
@@ -218,23 +223,38 @@ def _cacheable() -> bool:
     )
 
 
-def _page_key(petition_id: int, head: services.PageHead) -> tuple:
-    return (petition_id, str(get_locale()), head.state, head.listed, head.case_id, head.updated_at)
+def _page_key(petition_id: int, locale: str, head: services.PageHead) -> tuple:
+    return (petition_id, locale, head.state, head.listed, head.case_id, head.updated_at)
+
+
+def _count_key(locale: str, head: services.PageHead) -> tuple:
+    return (locale, head.counts.online, head.counts.paper, head.threshold)
 
 
 def _count_html(head: services.PageHead) -> str:
-    return render_template("petitions/_count.html", counts=head.counts, threshold=head.threshold)
+    """The count part for this count, in the request's language (kept: many readers see the same count)."""
+    key = _count_key(str(get_locale()), head)
+    html = _count_cache.get(key)
+    if html is None:
+        html = render_template("petitions/_count.html", counts=head.counts, threshold=head.threshold)
+        if len(_count_cache) >= COUNT_CACHE_SIZE:
+            _count_cache.clear()
+        _count_cache[key] = html
+    return html
 
 
-def _from_cache(petition_id: int):
-    """The cached page with the exact count rendered in; None when it must be rendered in full."""
+def cached_page(petition_id: int, locale: str, render_count: bool = False) -> str | None:
+    """The page in ``locale`` from the cache, with the part for the exact count in it; None when it must be
+    rendered in full. The count part is kept too; when it is not, ``render_count`` renders it (in a request),
+    else None (the hot path calls this without one)."""
     head = services.page_head(petition_id, outside_transaction=True)
     if head is None or head.state not in PUBLIC_STATES:
         return None
-    entry = _page_cache.get(_page_key(petition_id, head))
+    entry = _page_cache.get(_page_key(petition_id, locale, head))
     if entry is None or entry[0] < time.monotonic():
         return None
-    return entry[1] + _count_html(head) + entry[2]
+    count = _count_html(head) if render_count else _count_cache.get(_count_key(locale, head))
+    return None if count is None else entry[1] + count + entry[2]
 
 
 def _store_page(petition_id: int, html: str) -> str:
@@ -249,7 +269,7 @@ def _store_page(petition_id: int, html: str) -> str:
     if len(_page_cache) >= PAGE_CACHE_SIZE:
         _page_cache.clear()
     ttl = float(current_app.config["PETITIONS_PAGE_CACHE_SECONDS"])
-    _page_cache[_page_key(petition_id, head)] = (time.monotonic() + ttl, before, after)
+    _page_cache[_page_key(petition_id, str(get_locale()), head)] = (time.monotonic() + ttl, before, after)
     return before + _count_html(head) + after
 
 
@@ -257,7 +277,7 @@ def _store_page(petition_id: int, html: str) -> str:
 def petition(petition_id: int):
     cacheable = _cacheable()
     if cacheable:
-        cached = _from_cache(petition_id)
+        cached = cached_page(petition_id, str(get_locale()), render_count=True)
         if cached is not None:
             return cached
     item = db.get_or_404(Petition, petition_id)
@@ -321,6 +341,7 @@ def petition(petition_id: int):
         if collecting and mine is not None and mine.kind == SignatureKind.ONLINE
         else None,
         problem=problem,
+        page_notices=[("success", notice)] if (notice := _signed_notice(item, mine)) else [],
         sign_fix=_sign_fix(item, user) if problem else None,
         events=services.timeline(item, private=private and not public),
         case_steps=case_steps,
@@ -346,8 +367,8 @@ def _file_limit() -> str:
 
 
 def _file_key() -> str:
-    """Filing is limited per account, like signing."""
-    return _sign_key()
+    """Filing is limited per account (and per address, for a request without one)."""
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{get_remote_address()}"
 
 
 def _file_first():
@@ -565,37 +586,38 @@ def mine():
 # --- signing --------------------------------------------------------------------------------------------
 
 
-def _sign_key() -> str:
-    """Rate limits of signing count per account (and separately per address)."""
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{get_remote_address()}"
+def _within_sign_limits(view):
+    """The rate limits of signing (``petitions.limits``), counted here unless the hot path already did."""
+
+    @wraps(view)
+    def limited(*args, **kwargs):
+        within = request.environ.get(hot.LIMITS_COUNTED)
+        if within is None:
+            account = current_user.get_id() if current_user.is_authenticated else None
+            within = limits.sign_allowed(current_app._get_current_object(), account, get_remote_address())
+        if not within:
+            abort(429)
+        return view(*args, **kwargs)
+
+    return limited
 
 
-def _sign_limit() -> str:
-    return current_app.config["PETITIONS_SIGN_LIMIT"]
-
-
-def _sign_ip_limit() -> str:
-    return current_app.config["PETITIONS_SIGN_IP_LIMIT"]
-
-
-def _back_to(petition_id: int):
-    return redirect(url_for("petitions.petition", petition_id=petition_id) + "#sign")
+def _back_to(petition_id: int, **args):
+    return redirect(url_for("petitions.petition", petition_id=petition_id, **args) + "#sign")
 
 
 @bp.post("/<int:petition_id>/sign")
-@limiter.limit(_sign_limit, key_func=_sign_key)
-@limiter.limit(_sign_ip_limit)
+@_within_sign_limits
 @login_required
 def sign(petition_id: int):
-    """Sign: the hot path. Two statements and a commit (``services.sign_once``); then, only where it can matter,
-    a second unit of work lists the petition or hands it over into the loop."""
+    """Sign, when the hot path (``petitions.hot``) did not: two statements and a commit
+    (``services.sign_once``); then, only where it can matter, a second unit of work lists the petition or hands
+    it over into the loop. Success lands on the petition's page with ``?signed=``, which thanks the signer there
+    (as the hot path's answer does)."""
     form = forms.SignForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Please sign again."), "error")
         return _back_to(petition_id)
-    # Both messages are translated now: after the commit the user's row (and so the language) would reload.
-    counted = _("Thank you, your signature is counted.")
-    decisive = _("Thank you! Your signature made the petition reach its threshold: it is now sent to the authority.")
     try:
         signed = services.sign_once(petition_id, current_user)
     except services.AlreadySigned as exc:
@@ -615,8 +637,17 @@ def sign(petition_id: int):
             commit()
         else:
             db.session.rollback()  # ends the read-only check's transaction
-    flash(decisive if reached else counted, "success")
-    return _back_to(petition_id)
+    return _back_to(petition_id, signed="reached" if reached else 1)
+
+
+def _signed_notice(petition: Petition, mine) -> str | None:
+    """The thanks after signing (``?signed=`` on the page), only to someone who has signed it."""
+    asked = request.args.get("signed")
+    if not asked or mine is None:
+        return None
+    if asked == "reached" and petition.state == PetitionState.REACHED:
+        return _("Thank you! Your signature made the petition reach its threshold: it is now sent to the authority.")
+    return _("Thank you, your signature is counted.")
 
 
 @bp.post("/<int:petition_id>/unsign")

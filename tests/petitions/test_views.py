@@ -659,6 +659,42 @@ def test_returned_petition_is_changed_and_sent_again(client, login, pworld, db):
 # --- signing through the pages ----------------------------------------------------------------------------
 
 
+def test_signing_is_rate_limited_per_account(app, client, login, publish, citizen, db, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "PETITIONS_SIGN_LIMIT", "2 per minute")
+    app.extensions.pop("petitions_sign_windows", None)
+    try:
+        first, second = publish(threshold=50), publish(threshold=50, title="Light the street of Ainabulak at night")
+        login(citizen())
+        statuses = [client.post(f"/petitions/{p.id}/sign").status_code for p in (first, first, second)]
+        assert statuses == [302, 302, 429]  # the repeat counts too
+        assert services.counts(second.id).total == 0
+        assert "Too many" in text(client.post(f"/petitions/{second.id}/sign"))
+    finally:
+        app.extensions.pop("petitions_sign_windows", None)
+
+
+def test_the_cached_page_for_readers_keeps_the_exact_count(app, client, login, publish, citizen, db, monkeypatch):
+    from petitions import views
+
+    monkeypatch.setitem(app.config, "PETITIONS_PAGE_CACHE_SECONDS", 60)
+    views.forget_pages()
+    try:
+        petition = publish(threshold=50)
+        url = f"/petitions/{petition.id}"
+        first = client.get(url, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+        assert client.get(url, headers={"Accept-Language": "ru"}).get_data(as_text=True) == first
+        assert 'data-signatures="0"' in first and 'lang="ru"' in first
+        login(citizen())
+        client.post(f"{url}/sign")
+        client.post("/account/logout")
+        after = client.get(url, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+        assert 'data-signatures="1"' in after
+        assert after.replace('data-signatures="1"', "") != first.replace('data-signatures="0"', "")
+    finally:
+        views.forget_pages()
+
+
 def test_sign_and_sign_again_and_unsign(client, login, publish, citizen, db):
     petition = publish(threshold=50)
     user = citizen()
