@@ -1,6 +1,6 @@
 """Benchmark: one petition going viral. Concurrent signing of one petition, then reading its page.
 
-    .venv/bin/python bench/sign.py [--signers 6000] [--concurrency 32] [--workers 3] [--threads 4]
+    .venv/bin/python bench/sign.py [--signers 6000] [--concurrency 32] [--workers 2] [--threads 4]
                                    [--reads 8000] [--keep]
 
 Drops and creates the database ``tyndau_bench_sign`` on the server of DATABASE_URL (default
@@ -337,7 +337,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--signers", type=int, default=6000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--reads", type=int, default=8000)
     parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database afterwards")
