@@ -841,31 +841,6 @@ class Signed:
     check_needed: bool
 
 
-@dataclass(frozen=True)
-class Signer:
-    """A signed-in account as the signing rules read it (the attributes of ``User`` they use), for the hot path,
-    which reads the account in the same statement as the petition instead of loading a ``User``."""
-
-    id: int
-    display_name: str
-    iin_hash: str | None
-    email_verified_at: datetime | None
-    home_territory_code: str | None
-    is_authenticated: bool = True
-
-    @property
-    def is_verified(self) -> bool:
-        return self.email_verified_at is not None
-
-    @property
-    def has_iin(self) -> bool:
-        return self.iin_hash is not None
-
-    @property
-    def public_name(self) -> str:
-        return public_name(self.display_name)
-
-
 def sign(petition: Petition | int, user: User) -> int:
     """Sign; returns the signature's id. The caller commits, then runs ``after_signing``."""
     return sign_once(petition, user).signature_id
@@ -899,13 +874,15 @@ def _checked(petition_id: int, found: _State, user) -> tuple[str | None, dict]:
     and the signature's values."""
     area_code = _electorate_code(found.kind, found.territory_code)
     problem = _signing_problem(found.state, found.closes_on, area_code, user, {code for code, _ in found.chain})
+    if problem is not None:
+        return problem, {}
     region, district = region_and_district(found.chain)
-    return problem, {
+    return None, {
         "petition_id": petition_id,
-        "user_id": user.id if problem is None else None,
-        "iin_hash": user.iin_hash if problem is None else None,
-        "public_name": user.public_name[:80] if problem is None else None,
-        "settlement_code": user.home_territory_code if problem is None else None,
+        "user_id": user.id,
+        "iin_hash": user.iin_hash,
+        "public_name": user.public_name[:80],
+        "settlement_code": user.home_territory_code,
         "region_code": region,
         "district_code": district,
         "signed_at": current_time(),
@@ -963,9 +940,10 @@ def sign_once(petition: Petition | int, user: User) -> Signed:
 
 def sign_in_autocommit(petition_id: int, user_id: int, session_version: int) -> Signed | None:
     """The hot path's signature (PostgreSQL): two statements in autocommit, with no transaction around them and
-    no ``User`` loaded. The first reads the account (by id and session version, if active), the petition, its
-    addressee and the account's home chain; the same rules as ``sign_once`` decide; the second is ``_SIGN_SQL``,
-    which re-checks under its lock that the petition still collects and inserts only a new signature.
+    no ``User`` loaded through the session. The first reads the account (by id and session version, if active),
+    the petition, its addressee and the account's home chain; the same rules as ``sign_once`` decide; the second
+    is ``_SIGN_SQL``, which re-checks under its lock that the petition still collects and inserts only a new
+    signature.
 
     None when it did not sign, for any reason (not allowed, already signed, closed meanwhile): the full path
     then handles the request and says why. The caller runs ``after_signing`` when ``check_needed``."""
@@ -974,7 +952,19 @@ def sign_in_autocommit(petition_id: int, user_id: int, session_version: int) -> 
     if row is None:
         return None
     found = _State.of(row)
-    problem, values = _checked(petition_id, found, Signer(user_id, *row[-4:]))
+    display_name, iin_hash, email_verified_at, home_code = row[-4:]
+    # a transient account, never added to the session (the statement found it active, at this session version):
+    # the signing rules read the same attributes as ever
+    signer = User(
+        id=user_id,
+        active=True,
+        session_version=session_version,
+        display_name=display_name,
+        iin_hash=iin_hash,
+        email_verified_at=email_verified_at,
+        home_territory_code=home_code,
+    )
+    problem, values = _checked(petition_id, found, signer)
     if problem is not None:
         return None
     signed = autocommit_row(db.engine, _SIGN_SQL, _sign_statement_params(values))
