@@ -45,6 +45,9 @@ MAX_FORM = 4096
 #: Set in the WSGI environ when the hot path has counted a signing request against the rate limits, so the view
 #: (when the request falls through to it) does not count it twice; the value says whether it was within them.
 LIMITS_COUNTED = "tyndau.sign_limits_counted"
+#: A petition page's head (``services.page_head``) as ``views.cached_page`` read it for this request: when the
+#: hot path hands the request on, the view uses it (read moments before) instead of reading it again.
+PAGE_HEAD = "tyndau.petition_page_head"
 
 
 class HotPath:
@@ -108,7 +111,7 @@ class HotPath:
         from petitions.views import cached_page
 
         with self.app.app_context():
-            html = cached_page(petition_id, locale)
+            html = cached_page(petition_id, locale, environ=environ)
         if html is None:
             return None
         body = html.encode()

@@ -243,11 +243,17 @@ def _count_html(head: services.PageHead) -> str:
     return html
 
 
-def cached_page(petition_id: int, locale: str, render_count: bool = False) -> str | None:
+def cached_page(petition_id: int, locale: str, environ: dict, render_count: bool = False) -> str | None:
     """The page in ``locale`` from the cache, with the part for the exact count in it; None when it must be
     rendered in full. The count part is kept too; when it is not, ``render_count`` renders it (in a request),
-    else None (the hot path calls this without one)."""
-    head = services.page_head(petition_id, outside_transaction=True)
+    else None (the hot path calls this without one). The head read here is left in ``environ``, so that a
+    request the hot path hands on does not read it twice."""
+    found = environ.get(hot.PAGE_HEAD)
+    if found is not None and found[0] == petition_id:
+        head = found[1]
+    else:
+        head = services.page_head(petition_id, outside_transaction=True)
+        environ[hot.PAGE_HEAD] = (petition_id, head)
     if head is None or head.state not in PUBLIC_STATES:
         return None
     entry = _page_cache.get(_page_key(petition_id, locale, head))
@@ -277,7 +283,7 @@ def _store_page(petition_id: int, html: str) -> str:
 def petition(petition_id: int):
     cacheable = _cacheable()
     if cacheable:
-        cached = cached_page(petition_id, str(get_locale()), render_count=True)
+        cached = cached_page(petition_id, str(get_locale()), request.environ, render_count=True)
         if cached is not None:
             return cached
     item = db.get_or_404(Petition, petition_id)
