@@ -6,23 +6,18 @@ The ``db`` fixture's rolled-back transaction cannot span threads, so these tests
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from core.accounts.models import Role, User
-from core.config import database_url
 from core.db import commit
 from core.db import db as _db
+from tests.pg import only_on_postgresql, own_database_app
 
-URL = os.environ.get("DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not URL.startswith(("postgresql", "postgres:")), reason="concurrent sweeps are tested on PostgreSQL"
-)
+pytestmark = only_on_postgresql("concurrent sweeps are tested")
 
 D = date.fromisoformat
 OPENED_ON = D("2026-01-12")  # Monday; 15 working days -> due Monday 2 February
@@ -31,48 +26,10 @@ SWEEP_ON = D("2026-02-24")  # overdue by 16 working days, rating windows closed
 PER_KIND = 40  # cases of each kind
 
 
-class NullQueue:
-    """Stands in for rq: the notifications are not what is under test."""
-
-    def __init__(self):
-        self.jobs = []
-
-    def enqueue(self, *args, **kwargs):
-        self.jobs.append(args)
-
-
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory):
-    from core.authorities.services import generate_ladder
-    from core.territories.services import import_file
-    from tests.conftest import KATO_SAMPLE, _test_config
-    from wsgi import create_app
-
-    url = make_url(database_url(URL))
-    name = f"{url.database}_sweeprace"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    config = _test_config(tmp_path_factory)
-    config["SQLALCHEMY_DATABASE_URI"] = url.set(database=name).render_as_string(hide_password=False)
-    app = create_app(config)
-    app.extensions["tyndau_queue"] = NullQueue()
-    with app.app_context():
-        _db.create_all()
-        import_file(KATO_SAMPLE)
-        generate_ladder()
-        _db.session.commit()
-        _db.session.remove()
-    try:
+    with own_database_app(tmp_path_factory, "sweeprace") as app:
         yield app
-    finally:
-        with app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _fill(app) -> dict:

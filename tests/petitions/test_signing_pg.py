@@ -15,7 +15,6 @@ signature in after the hand-over (so one of the three rounds fails all but surel
 from __future__ import annotations
 
 import itertools
-import os
 import queue
 import random
 import threading
@@ -24,17 +23,13 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from core.accounts.models import Role, User
-from core.config import database_url
 from core.db import commit, rollback, utcnow
 from core.db import db as _db
+from tests.pg import only_on_postgresql, own_database_app
 
-URL = os.environ.get("DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not URL.startswith(("postgresql", "postgres:")), reason="concurrent signing is tested on PostgreSQL"
-)
+pytestmark = only_on_postgresql("concurrent signing is tested")
 
 THREADS = 24
 SIGNER_PAUSE = 0.02  # seconds; see ``wide_windows``
@@ -48,50 +43,12 @@ TEXT = (
 _IINS = itertools.count(1)  # IINs are unique across the whole module's database
 
 
-class NullQueue:
-    """Stands in for rq: the notifications are not what is under test."""
-
-    def __init__(self):
-        self.jobs = []
-
-    def enqueue(self, *args, **kwargs):
-        self.jobs.append(args)
-
-
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory):
-    from core.authorities.services import generate_ladder
-    from core.territories.services import import_file
-    from tests.conftest import KATO_SAMPLE, _test_config
-    from wsgi import create_app
-
-    url = make_url(database_url(URL))
-    name = f"{url.database}_signrace"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    config = _test_config(tmp_path_factory)
-    config["SQLALCHEMY_DATABASE_URI"] = url.set(database=name).render_as_string(hide_password=False)
     # A connection per thread, so that the signers really run at once.
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": THREADS + 2, "max_overflow": 2}
-    app = create_app(config)
-    app.extensions["tyndau_queue"] = NullQueue()
-    with app.app_context():
-        _db.create_all()
-        import_file(KATO_SAMPLE)
-        generate_ladder()
-        _db.session.commit()
-        _db.session.remove()
-    try:
+    options = {"pool_pre_ping": True, "pool_size": THREADS + 2, "max_overflow": 2}
+    with own_database_app(tmp_path_factory, "signrace", options) as app:
         yield app
-    finally:
-        with app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _citizens(tag: str, n: int) -> list[User]:
