@@ -181,6 +181,24 @@ def runner(app, db):
     return app.test_cli_runner()
 
 
+def seed_demo(runner, app, monkeypatch=None, kato_path=None):
+    """Run ``flask seed demo`` (on the classifier at ``kato_path`` when given); its result, which succeeded."""
+    if kato_path is not None:
+        monkeypatch.setitem(app.config, "KATO_PATH", str(kato_path))
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def seeded(runner, app, db, monkeypatch, outbox):
+    """The demo on the full classifier (every story has its places); the outbox."""
+    if not KATO_FULL.exists():
+        pytest.skip("the full KATO file is not beside the project")
+    seed_demo(runner, app, monkeypatch, KATO_FULL)
+    return outbox
+
+
 @pytest.fixture
 def outbox(app, tmp_path, monkeypatch):
     """Mail written during the test, parsed, oldest first."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
 import sqlalchemy as sa
 
 from core.authorities.models import Authority, AuthorityKind
@@ -23,29 +22,13 @@ from feedback.models import (
     EventKind,
     Rating,
 )
-from tests.conftest import KATO_FULL, count
+from tests.conftest import count, seed_demo
 
 CHAIN_KEYS = ["akim:194081000", "akimat:194000000", "akimat:190000000", "government", "kurultai"]
 
 
 def _local_day(moment: datetime) -> date:
     return moment.astimezone(seed.LOCAL).date()
-
-
-def _seed(runner, app, monkeypatch, kato_path):
-    monkeypatch.setitem(app.config, "KATO_PATH", str(kato_path))
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-@pytest.fixture
-def seeded(runner, app, db, monkeypatch, outbox):
-    """The demo on the full classifier (every story has its places)."""
-    if not KATO_FULL.exists():
-        pytest.skip("the full KATO file is not beside the project")
-    _seed(runner, app, monkeypatch, KATO_FULL)
-    return outbox
 
 
 def _cases() -> list[Case]:
@@ -242,7 +225,7 @@ def test_seeding_twice_adds_nothing(seeded, runner, db):
 def test_builtin_territories_give_the_stories_they_can(runner, app, db, monkeypatch, tmp_path):
     """Without the full classifier the built-in set has no Kegen, Raiymbek or Sauran: those stories are
     left out, the rest (the climb to the Kurultai among them) are all there."""
-    _seed(runner, app, monkeypatch, tmp_path / "missing.csv")
+    seed_demo(runner, app, monkeypatch, tmp_path / "missing.csv")
     roots = {c.root_id for c in _story_cases()}
     assert len(roots) == len(seed.STORIES) - 3
     top = db.session.scalar(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from core.accounts.models import User
@@ -25,28 +24,11 @@ from petitions.models import (
     SignatureKind,
     ThresholdRule,
 )
-from tests.conftest import KATO_FULL, count
+from tests.conftest import count, seed_demo
 
 ALL_STAGES = {s.stage for s in seed.STORIES}
 #: Stories whose places only the full classifier has (the sample and the built-in set have no Kegen or Raiymbek).
 FULL_ONLY = {"kegen_pastures", "raiymbek_dams"}
-
-
-def _seed(runner, app, monkeypatch, kato_path=None):
-    if kato_path is not None:
-        monkeypatch.setitem(app.config, "KATO_PATH", str(kato_path))
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-@pytest.fixture
-def seeded(runner, app, db, monkeypatch, outbox):
-    """The demo on the full classifier (every story has its places)."""
-    if not KATO_FULL.exists():
-        pytest.skip("the full KATO file is not beside the project")
-    _seed(runner, app, monkeypatch, KATO_FULL)
-    return outbox
 
 
 def _petitions() -> list[Petition]:
@@ -240,7 +222,7 @@ def test_sample_and_built_in_territories_give_the_stories_they_can_and_seeding_t
 ):
     """On the test configuration's KATO sample (plus the built-in set) the Kegen and Raiymbek stories are left
     out; the others are all there, a paper batch among them. A second run adds nothing."""
-    _seed(runner, app, None)
+    seed_demo(runner, app, None)
     present = {p.title for p in _petitions()}
     assert len(present) == len(seed.STORIES) - len(FULL_ONLY)
     stages = _stages(loop.today())
