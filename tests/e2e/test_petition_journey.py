@@ -18,7 +18,6 @@ goes through the real forms.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,10 +27,13 @@ from tests.e2e.test_loop_journey import (
     assert_at,
     chain_of,
     mail_to,
+    path_of,
     publish_answer,
     real_today,
     run_sweep,
+    signed_in_page,
     squeeze,
+    submit,
     translate,
 )
 
@@ -144,23 +146,6 @@ def rating_closes_on(live_server, case_id: int):
 
 
 # --------------------------------------------------------------------------- browser helpers
-
-
-def path_of(page) -> str:
-    return urlsplit(page.url).path
-
-
-def submit(page, form) -> None:
-    with page.expect_navigation():
-        form.locator("[type=submit]").first.click()
-
-
-def signed_in_page(new_page, sign_in, lang: str, address: str):
-    page = new_page(lang=lang)
-    sign_in(page, address)
-    page.goto(f"/?lang={lang}")
-    assert page.locator("html").get_attribute("lang") == lang
-    return page
 
 
 def flash_text(page, category: str) -> str:
