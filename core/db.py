@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -82,6 +83,7 @@ def configure_engine(engine: sa.Engine) -> None:
 # -- autocommit statements on PostgreSQL, for the hot path ------------------------------------------------------
 
 _threads = threading.local()
+_conninfo: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
 
 
 class _Connections(dict):
@@ -98,12 +100,15 @@ def autocommit_connection(engine: sa.Engine):
     it is one round trip, with no BEGIN, no COMMIT and no pool checkout. For the few statements of the petitions'
     hot path, each whole on its own; everything else uses the session. Kept per thread and database."""
     connections = _threads.__dict__.setdefault("connections", _Connections())
-    connection = connections.get(engine.url)
+    conninfo = _conninfo.get(engine)
+    if conninfo is None:  # (a URL hashes by rendering itself: once per engine, not once per statement)
+        conninfo = _conninfo[engine] = engine.url.set(drivername="postgresql").render_as_string(False)
+    connection = connections.get(conninfo)
     if connection is None or connection.closed:
         import psycopg
 
-        connection = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(False), autocommit=True)
-        connections[engine.url] = connection
+        connection = psycopg.connect(conninfo, autocommit=True)
+        connections[conninfo] = connection
     return connection
 
 
