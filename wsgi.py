@@ -9,6 +9,7 @@ from core.app import build_app
 
 
 def create_app(overrides: dict | None = None):
+    from councils.api import bp as councils_api_bp
     from councils.views import bp as councils_bp
     from feedback.api import bp as feedback_api_bp
     from feedback.views import bp as feedback_bp
@@ -25,5 +26,6 @@ def create_app(overrides: dict | None = None):
             petitions_moderation_bp,
             petitions_api_bp,
             councils_bp,
+            councils_api_bp,
         ),
     )
