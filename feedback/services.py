@@ -359,6 +359,12 @@ def add_participants(case: Case, user_ids, role: ParticipantRole = ParticipantRo
     return len(new)
 
 
+def note_on_agenda(case: Case, note: str, actor=None) -> CaseEvent:
+    """A public council put the case on a meeting's agenda: a step of the case's public timeline (``note`` names
+    the council and the meeting). The case's state and deadline do not change."""
+    return _event(case, EventKind.ON_AGENDA, actor, note=note, notify=False)
+
+
 # -- opening --------------------------------------------------------------------------------------------
 
 
