@@ -51,9 +51,10 @@ def _background_roots() -> set[int]:
 
 
 def _story_cases() -> list[Case]:
-    """The loop's own stories (not its background history, nor the cases the petitions demo opens)."""
+    """The loop's own stories (not its background history, nor the cases the petitions and councils demos open)."""
     background = _background_roots()
-    return [c for c in _cases() if c.root_id not in background and c.source != CaseSource.PETITION]
+    others = (CaseSource.PETITION, CaseSource.COUNCIL_RECOMMENDATION)
+    return [c for c in _cases() if c.root_id not in background and c.source not in others]
 
 
 def _background_cases() -> list[Case]:
