@@ -204,4 +204,3 @@ def test_forms_of_secretaries_are_refused_to_citizens(app, client, login, scene,
             continue
         response = client.get(_url(app, endpoint, scene))
         assert response.status_code in (403, 404), (endpoint, response.status_code)
-
