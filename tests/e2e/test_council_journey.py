@@ -19,7 +19,7 @@ human step goes through the real forms.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -74,6 +74,10 @@ ANSWER = {
     "en": "The repair of the water pipeline is in next year's budget.",
 }
 
+# Mail subjects, as msgids of templates/mail/*.subject.txt.
+ACCEPTED_MAIL = "Your proposal is on the agenda: %(title)s"
+AGENDA_MAIL = "Agenda of meeting No. %(number)s: %(council)s"
+MINUTES_MAIL = "Minutes published: %(council)s, meeting No. %(number)s"
 CASE_BODY = {
     "kk": "Айнабұлақ ауылында үш айдан бері ауыз су жоқ. Су құбыры ескірген, жөндеу керек.",
     "ru": "В ауле Айнабулак три месяца нет питьевой воды. Водопровод изношен, его нужно отремонтировать.",
@@ -255,10 +259,15 @@ def test_a_council_meeting_from_agenda_to_minutes(live_server, new_page, sign_in
     expect_ok(secretary)
     assert meeting_row(live_server, meeting_id)["state"] == "announced"
     assert "on_agenda" in case_events(live_server, world["case"])
-    mails = mail_to(live_server.outbox, emails["citizen"])
-    assert len(mails) == 1, [str(m["Subject"]) for m in mails]
-    assert mails[0]["Content-Language"] == lang
-    assert PROPOSAL[lang][0] in mail_text(mails[0]) and CASE_TITLE[lang] in mail_text(mails[0])
+    subjects = [" ".join(str(m["Subject"]).split()) for m in mail_to(live_server.outbox, emails["citizen"])]
+    number = meeting_row(live_server, meeting_id)["number"]
+    assert subjects == [
+        translate(live_server, lang, ACCEPTED_MAIL, title=PROPOSAL[lang][0]),
+        translate(live_server, lang, AGENDA_MAIL, number=number, council=COUNCIL_NAME[lang]),
+    ]
+    agenda_mail = mail_to(live_server.outbox, emails["citizen"])[-1]
+    assert agenda_mail["Content-Language"] == lang
+    assert PROPOSAL[lang][0] in mail_text(agenda_mail) and CASE_TITLE[lang] in mail_text(agenda_mail)
     citizen.goto(f"/cases/{world['case']}")
     timeline = citizen.locator("main").inner_text()
     assert translate(live_server, lang, "Put on a public council's agenda") in timeline
@@ -337,7 +346,12 @@ def test_a_council_meeting_from_agenda_to_minutes(live_server, new_page, sign_in
     # 7. The district officer answers; the council page shows the answer.
     officer = signed_in_page(new_page, sign_in, lang, emails["officer"])
     officer.goto(f"/cases/{recommendation_case}")
-    publish_answer(officer, recommendation_case, "supported", ANSWER[lang])
+    measure = (
+        RECOMMENDATION[lang],
+        "Жаңаарқа ауданының тұрғын үй-коммуналдық бөлімі",
+        date.today() + timedelta(days=200),
+    )
+    publish_answer(officer, recommendation_case, "supported", ANSWER[lang], measure)
     citizen.goto(council_path)
     decisions = citizen.locator("main").inner_text()
     assert RECOMMENDATION[lang] in decisions
@@ -361,8 +375,11 @@ def test_a_council_meeting_from_agenda_to_minutes(live_server, new_page, sign_in
     submit(secretary, form_for(secretary, f"{minutes_path}/publish"))
     expect_ok(secretary)
     mails = mail_to(live_server.outbox, emails["citizen"])
-    assert len(mails) == 2, [str(m["Subject"]) for m in mails]
-    assert mails[1]["Content-Language"] == lang and minutes_path in mail_text(mails[1])
+    assert len(mails) == 3, [str(m["Subject"]) for m in mails]
+    assert " ".join(str(mails[2]["Subject"]).split()) == translate(
+        live_server, lang, MINUTES_MAIL, council=COUNCIL_NAME[lang], number=number
+    )
+    assert mails[2]["Content-Language"] == lang and minutes_path in mail_text(mails[2])
 
     # 9. Anyone reads the minutes; they print without the site's chrome.
     reader = new_page(lang=lang)
