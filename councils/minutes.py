@@ -124,8 +124,10 @@ def draft_text(meeting: Meeting) -> str:
         if item.recommendations:
             out.append("  " + _("Recommendations:"))
             for rec in item.recommendations:
-                case = f" ({_('case #%(id)s', id=rec.case_id)})" if rec.case_id else ""
-                out.append(f"    - {localized(rec.authority)}{case}:")
+                label = _("case #%(id)s", id=rec.case_id) if rec.case_id else ""
+                out.append(
+                    f"    - {localized(rec.authority)} ({label}):" if label else f"    - {localized(rec.authority)}:"
+                )
                 out += ["      " + line for line in rec.text.splitlines()]
     return "\n".join(out).strip() + "\n"
 

@@ -224,6 +224,19 @@ def _check_choice(vote: Vote, choice: str) -> str:
     return choice
 
 
+def _lock_vote(vote: Vote, *, closing: bool = False) -> None:
+    """Reload the vote's row under a lock until the unit of work ends (PostgreSQL): ballots take it shared,
+    closing takes it exclusively. So a ballot is either in before the count, or finds the vote closed: never
+    stored after the count without being counted. SQLite serialises writers itself."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    query = sa.select(Vote.id).where(Vote.id == vote.id)
+    db.session.execute(query.with_for_update() if closing else query.with_for_update(read=True))
+    db.session.refresh(vote)
+    if closing:
+        db.session.expire(vote, ["ballots"])
+
+
 def _insert_ballot(vote: Vote, member: CouncilMember, choice: str, recorded_by_id: int | None) -> Ballot:
     ballot = Ballot(
         vote_id=vote.id, member_id=member.id, choice=choice, cast_at=loop.current_time(), recorded_by_id=recorded_by_id
@@ -239,6 +252,7 @@ def _insert_ballot(vote: Vote, member: CouncilMember, choice: str, recorded_by_i
 
 def cast(vote: Vote, user, choice: str) -> Ballot:
     """The member's own ballot (one per vote)."""
+    _lock_vote(vote)
     if vote.state != VoteState.OPEN:
         raise Conflict(_l("The vote is closed."))
     meeting = vote.item.meeting
@@ -261,6 +275,7 @@ def record_by_hand(vote: Vote, actor, member: CouncilMember, choice: str) -> Bal
     """The secretary or chair records the vote a present member gave by hand (marked in the roll call)."""
     meeting = vote.item.meeting
     _require_runner(actor, meeting.council)
+    _lock_vote(vote)
     if vote.state != VoteState.OPEN:
         raise Conflict(_l("The vote is closed."))
     if member is None or member.council_id != meeting.council_id:
@@ -287,6 +302,7 @@ def close_vote(vote: Vote, actor) -> Vote:
     meeting = vote.item.meeting
     council = meeting.council
     _require_runner(actor, council)
+    _lock_vote(vote, closing=True)
     if vote.state != VoteState.OPEN:
         raise Conflict(_l("The vote is already closed."))
     voters = voting_members(meeting)

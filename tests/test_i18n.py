@@ -6,6 +6,7 @@ so a new ``_('...')`` without a translation in every catalog fails here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,20 @@ def _extracted() -> set:
     ):
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids
+
+
+def test_no_translation_call_inside_an_f_string():
+    """Babel's extractor cannot see a gettext call inside an f-string, so its message would never be
+    translated (and the catalog test above would not notice)."""
+    pattern = re.compile(r"""\bf(["'])[^"'\n]*\{\s*(_|_l|gettext|lazy_gettext|ngettext)\(""")
+    hidden = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in ("core", "feedback", "petitions", "councils")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert hidden == []
 
 
 @pytest.fixture(scope="module")
