@@ -158,7 +158,7 @@ def minutes_for(meeting: Meeting, actor) -> Minutes:
 
 def _require_state(minutes: Minutes, state: MinutesState) -> None:
     if minutes.state != state:
-        raise Conflict(_l("The minutes are %(state)s: this step is not possible now.", state=minutes.state.label))
+        raise Conflict(_l("This step is not possible now (%(state)s).", state=minutes.state.label))
 
 
 def edit_minutes(minutes: Minutes, actor, text: str) -> Minutes:

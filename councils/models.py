@@ -138,9 +138,9 @@ LABELS: dict[type, dict] = {
         VoteOutcome.NOT_HELD: _l("Not held: no quorum"),
     },
     MinutesState: {
-        MinutesState.DRAFT: _l("Draft"),
-        MinutesState.APPROVED: _l("Approved"),
-        MinutesState.PUBLISHED: _l("Published"),
+        MinutesState.DRAFT: _l("Draft minutes"),
+        MinutesState.APPROVED: _l("Minutes approved"),
+        MinutesState.PUBLISHED: _l("Minutes published"),
     },
     ProposalState: {
         ProposalState.PENDING: _l("Awaiting the secretary"),

@@ -304,7 +304,7 @@ def test_minutes_from_draft_to_publication(cworld, as_user):
     assert response.status_code == 409
     assert client.post(f"/councils/meetings/{meeting.id}/minutes/publish").status_code == 302
     page = text_of(as_user(cworld.citizen).get(f"/councils/meetings/{meeting.id}/minutes"))
-    assert "Published" in page and "Minutes &lt;b&gt;No. 1&lt;/b&gt;" in page
+    assert "Minutes published" in page and "Minutes &lt;b&gt;No. 1&lt;/b&gt;" in page
     assert "Approve the minutes" not in page and "Publish the minutes" not in page
 
 
