@@ -47,6 +47,7 @@ from councils.models import (
     VoteState,
 )
 from feedback import services as loop
+from feedback.models import CaseEvent, EventKind
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 10_000
@@ -115,7 +116,16 @@ def meeting_day(meeting: Meeting) -> date:
     return local_date(meeting.starts_at)
 
 
+def lock(meeting: Meeting) -> None:
+    """Reload the meeting's row under a lock until the unit of work ends (PostgreSQL), so that two requests at
+    once (a double click on "Publish", "End") cannot both pass the state check. SQLite serialises writers."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+        db.session.refresh(meeting)
+
+
 def _state(meeting: Meeting, allowed, message) -> None:
+    lock(meeting)
     if meeting.state not in allowed:
         raise Conflict(message)
 
@@ -198,6 +208,17 @@ def update_meeting(meeting: Meeting, actor, **fields) -> Meeting:
     starts_at = meeting.starts_at
     if "starts_at" in fields and _aware(fields["starts_at"]) != _aware(meeting.starts_at):
         starts_at = _future(fields["starts_at"])
+        if meeting.agenda_published_at is not None and not meeting.late_reason:
+            earliest = local_date(meeting.agenda_published_at) + timedelta(days=meeting.council.notice_days)
+            if local_date(starts_at) < earliest:
+                raise CouncilError(
+                    _l(
+                        "The agenda was published on %(published)s: with the notice period the meeting can be "
+                        "held on %(date)s at the earliest. To meet sooner, cancel it and plan a new meeting.",
+                        published=format_date(local_date(meeting.agenda_published_at), "long"),
+                        date=format_date(earliest, "long"),
+                    )
+                )
     fmt = _format(fields.get("format", meeting.format))
     place = _line(fields.get("place", meeting.place), PLACE_MAX, _l("The place"))
     url = _check_url(fields.get("online_url", meeting.online_url))
@@ -210,6 +231,9 @@ def update_meeting(meeting: Meeting, actor, **fields) -> Meeting:
     db.session.flush()
     if changed:
         audit.record("council.meeting_updated", meeting, actor, **changed)
+        if "starts_at" in changed and meeting.state == MeetingState.ANNOUNCED:
+            for item in meeting.items:  # the cases' timelines learn the new date
+                _note_case(item, actor)
     return meeting
 
 
@@ -221,6 +245,8 @@ def cancel_meeting(meeting: Meeting, actor, reason: str) -> Meeting:
         raise CouncilError(_l("Give the reason for cancelling the meeting."))
     meeting.state = MeetingState.CANCELLED
     meeting.cancelled_reason = reason
+    for item in meeting.items:  # a citizen's proposal on its agenda waits for another meeting
+        _requeue(item)
     db.session.flush()
     audit.record("council.meeting_cancelled", meeting, actor, reason=reason)
     return meeting
@@ -262,8 +288,18 @@ def agenda_note(meeting: Meeting) -> str:
 
 
 def _note_case(item: AgendaItem, actor) -> None:
-    if item.case is not None:
-        loop.note_on_agenda(item.case, agenda_note(item.meeting), actor)
+    """Note the meeting on the case's timeline, once per meeting and date (the timeline is append-only, so
+    taking an item off the agenda and putting it back must not repeat the note)."""
+    if item.case is None:
+        return
+    note = agenda_note(item.meeting)
+    noted = db.session.scalar(
+        sa.select(CaseEvent.id).where(
+            CaseEvent.case_id == item.case.id, CaseEvent.kind == EventKind.ON_AGENDA, CaseEvent.note == note
+        )
+    )
+    if noted is None:
+        loop.note_on_agenda(item.case, note, actor)
 
 
 def _kind(value) -> ItemKind:
@@ -408,16 +444,20 @@ def move_item(item: AgendaItem, actor, direction: str) -> AgendaItem:
     return item
 
 
-def remove_item(item: AgendaItem, actor) -> None:
-    """Take the item off the agenda (before the meeting starts). A citizen's proposal behind it waits again."""
-    meeting = item.meeting
-    _require_runner(actor, meeting.council)
-    _state(meeting, EDITABLE, _l("The agenda can only be changed before the meeting starts."))
+def _requeue(item: AgendaItem) -> None:
     if item.proposal is not None and item.proposal.state == ProposalState.ACCEPTED:
         item.proposal.state = ProposalState.PENDING
         item.proposal.meeting_id = None
         item.proposal.decided_at = None
         item.proposal.decided_by_id = None
+
+
+def remove_item(item: AgendaItem, actor) -> None:
+    """Take the item off the agenda (before the meeting starts). A citizen's proposal behind it waits again."""
+    meeting = item.meeting
+    _require_runner(actor, meeting.council)
+    _state(meeting, EDITABLE, _l("The agenda can only be changed before the meeting starts."))
+    _requeue(item)
     audit.record("council.item_removed", item, actor, meeting_id=meeting.id, title=item.title, case_id=item.case_id)
     meeting.items.remove(item)  # delete-orphan: the item and its materials go
     db.session.flush()
@@ -850,8 +890,9 @@ def notify_proposal_author(proposal_id: int, template: str) -> None:
         "council": proposal.council,
         "meeting": proposal.meeting,
         "link": external_url("councils.proposals", council_id=proposal.council_id),
+        # A meeting whose agenda is not published yet is not public: its page would answer 404.
         "meeting_link": external_url("councils.meeting", meeting_id=proposal.meeting_id)
-        if proposal.meeting_id
-        else None,
+        if proposal.meeting is not None and is_public(proposal.meeting)
+        else external_url("councils.proposals", council_id=proposal.council_id),
     }
     deliver(build_message(author, template, context))

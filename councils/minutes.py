@@ -157,6 +157,9 @@ def minutes_for(meeting: Meeting, actor) -> Minutes:
 
 
 def _require_state(minutes: Minutes, state: MinutesState) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":  # two clicks at once pass one at a time
+        db.session.execute(sa.select(Minutes.id).where(Minutes.id == minutes.id).with_for_update())
+        db.session.refresh(minutes)
     if minutes.state != state:
         raise Conflict(_l("This step is not possible now (%(state)s).", state=minutes.state.label))
 

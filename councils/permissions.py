@@ -65,7 +65,8 @@ def can_see_unpublished(user, council: Council) -> bool:
 
 
 def can_follow(user) -> bool:
-    return _signed_in(user)
+    """A confirmed email address: the council's mail goes there."""
+    return _signed_in(user) and user.is_verified
 
 
 def can_propose_item(user) -> bool:

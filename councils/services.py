@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from core import audit
@@ -272,14 +273,28 @@ def update_council(council: Council, actor, **fields) -> Council:
         changed["authority"] = found.key
         council.authority_id = found.id
         council.authority = found
-    for name, value in checked.items():
-        if getattr(council, name) != value:
-            changed[name] = value
-            setattr(council, name, value)
+    differ = {name: value for name, value in checked.items() if getattr(council, name) != value}
+    if set(differ) & set(VOTING_RULES) and _meeting_in_progress(council):
+        raise Conflict(_l("The voting rules cannot change while a meeting of the council is in progress."))
+    for name, value in differ.items():
+        changed[name] = value
+        setattr(council, name, value)
     db.session.flush()
     if changed:
         audit.record("council.update", council, actor, **changed)
     return council
+
+
+VOTING_RULES = ("quorum_numerator", "quorum_denominator", "majority_numerator", "majority_denominator", "majority_base")
+
+
+def _meeting_in_progress(council: Council) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Meeting.id).where(Meeting.council_id == council.id, Meeting.state == MeetingState.IN_PROGRESS)
+        )
+        is not None
+    )
 
 
 def get_council(council_id) -> Council | None:
@@ -340,7 +355,9 @@ def next_meetings(councils, on: date | None = None) -> dict[int, datetime]:
     ids = [c.id for c in councils]
     if not ids:
         return {}
-    since = datetime.combine(on, time(0, 0)).replace(tzinfo=utcnow().tzinfo)
+    # Midnight in Kazakhstan (UTC+5), as a UTC time: the meetings of the whole local day count.
+    offset = timedelta(hours=float(current_app.config.get("LOCAL_UTC_OFFSET_HOURS", 5)))
+    since = datetime.combine(on, time(0, 0)).replace(tzinfo=utcnow().tzinfo) - offset
     rows = db.session.execute(
         sa.select(Meeting.council_id, sa.func.min(Meeting.starts_at))
         .where(Meeting.council_id.in_(ids), Meeting.state.in_(PUBLIC_UPCOMING), Meeting.starts_at >= since)
@@ -590,7 +607,7 @@ def follow(council: Council, user) -> bool:
 
 
 def unfollow(council: Council, user) -> bool:
-    if not permissions.can_follow(user):
+    if not getattr(user, "is_authenticated", False):
         raise NotAllowed()
     found = db.session.get(Follower, (council.id, user.id))
     if found is None:

@@ -16,8 +16,8 @@ from core.db import commit, db
 from core.errors import AppError
 from core.i18n import localized
 from core.web import service_error
+from councils import meetings, permissions, rules, vote_forms, voting
 from councils import minutes as minutes_service
-from councils import permissions, rules, vote_forms, voting
 from councils.models import (
     LABELS,
     AgendaItem,
@@ -73,8 +73,9 @@ def _template_helpers() -> dict:
 
 
 def _visible(meeting: Meeting) -> bool:
-    """A planned meeting (agenda not published) is shown only to the council's members and admins."""
-    return meeting.state != MeetingState.PLANNED or permissions.can_see_unpublished(current_user, meeting.council)
+    """A meeting whose agenda was never published (planned, or cancelled before it) is shown only to the
+    council's members and admins: the same rule as the meeting page's."""
+    return meetings.can_view(current_user, meeting)
 
 
 def _load_item(item_id: int) -> AgendaItem:

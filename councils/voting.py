@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.db import db
 from core.errors import Conflict, NotAllowed
+from core.i18n import localized
 from councils import permissions, rules
 from councils.errors import CouncilError
 from councils.models import (
@@ -29,6 +30,7 @@ from councils.models import (
     ItemKind,
     Meeting,
     MeetingState,
+    MinutesState,
     Recommendation,
     Vote,
     VoteOptionSet,
@@ -176,6 +178,9 @@ def _require_runner(actor, council) -> None:
 def open_vote(item: AgendaItem, actor, question: str | None = None) -> Vote:
     meeting = item.meeting
     _require_runner(actor, meeting.council)
+    if db.session.get_bind().dialect.name == "postgresql":  # ending the meeting waits for this vote, or wins
+        db.session.execute(sa.select(Meeting.id).where(Meeting.id == meeting.id).with_for_update(read=True))
+        db.session.refresh(meeting)
     if meeting.state != MeetingState.IN_PROGRESS:
         raise CouncilError(_l("Votes are held while the meeting is in progress."))
     if open_vote_of(item) is not None:
@@ -343,8 +348,6 @@ def close_vote(vote: Vote, actor) -> Vote:
 
 
 def council_name(council) -> str:
-    from core.i18n import localized
-
     return localized(council, "name")
 
 
@@ -356,6 +359,8 @@ def record_decision(item: AgendaItem, actor, text: str, recommendations=()) -> l
     _require_runner(actor, council)
     if meeting.state not in (MeetingState.IN_PROGRESS, MeetingState.HELD):
         raise CouncilError(_l("Decisions are recorded at or after the meeting."))
+    if meeting.minutes is not None and meeting.minutes.state != MinutesState.DRAFT:
+        raise Conflict(_l("The minutes are approved: the meeting's decisions can no longer change."))
     text = loop.clean_text(text, DECISION_MAX)
     if not text:
         raise CouncilError(_l("Write the decision."))
@@ -369,6 +374,16 @@ def record_decision(item: AgendaItem, actor, text: str, recommendations=()) -> l
         wanted.append((authority, rec_text))
     if len(wanted) > RECOMMENDATIONS_MAX:
         raise CouncilError(_l("At most %(num)d recommendations at a time.", num=RECOMMENDATIONS_MAX))
+    sent = {
+        (authority_id, rec_text)
+        for authority_id, rec_text in db.session.execute(
+            sa.select(Recommendation.authority_id, Recommendation.text).where(Recommendation.item_id == item.id)
+        )
+    }
+    for authority, rec_text in wanted:
+        if (authority.id, rec_text) in sent:
+            raise Conflict(_l("This recommendation was already sent to %(authority)s.", authority=localized(authority)))
+        sent.add((authority.id, rec_text))
     if wanted:
         vote = latest_closed_vote(item)
         if vote is None or vote.outcome != VoteOutcome.ADOPTED:
@@ -377,7 +392,8 @@ def record_decision(item: AgendaItem, actor, text: str, recommendations=()) -> l
     item.decided_at = loop.current_time()
     db.session.flush()
     audit.record("council.decision_recorded", item, actor, recommendations=len(wanted))
-    participant_ids = sorted({m.user_id for m in serving_members(council.id, loop.today()) if m.user_id is not None})
+    day = meeting_day(meeting)
+    participant_ids = sorted({m.user_id for m in serving_members(council.id, day) if m.user_id is not None})
     made = []
     for authority, rec_text in wanted:
         rec = Recommendation(item_id=item.id, authority_id=authority.id, text=rec_text, created_by_id=actor.id)

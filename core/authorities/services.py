@@ -290,9 +290,11 @@ def create_ministry(key: str, names: dict, actor=None) -> Authority:
 
 
 def find_authority(key_or_id) -> Authority | None:
-    """By id (an int or a string of digits) or by key."""
-    if isinstance(key_or_id, int) or (isinstance(key_or_id, str) and key_or_id.isdigit()):
-        return db.session.get(Authority, int(key_or_id))
+    """By id (an int or a string of ASCII digits) or by key; None for an id out of range."""
+    if isinstance(key_or_id, str) and key_or_id.isascii() and key_or_id.isdigit():
+        key_or_id = int(key_or_id)
+    if isinstance(key_or_id, int):
+        return db.session.get(Authority, key_or_id) if 0 < key_or_id < 2**31 else None
     if not key_or_id:
         return None
     return db.session.scalar(sa.select(Authority).where(Authority.key == str(key_or_id)))

@@ -617,7 +617,8 @@ def test_accept_proposal(planned, sec, cworld, outbox, run_jobs):
     [message] = outbox.messages()
     assert message["To"] == cworld.citizen.email
     assert message["Subject"] == "Your proposal is on the agenda: Street lights"
-    assert f"/councils/meetings/{planned.id}" in message.get_body(("plain",)).get_content()
+    # The meeting is not public until its agenda is published: the mail links the proposals page instead.
+    assert f"/councils/{cworld.council.id}/proposals" in message.get_body(("plain",)).get_content()
 
 
 def test_removing_an_accepted_item_returns_the_proposal(planned, sec, cworld):

@@ -51,6 +51,7 @@ def make_meeting(cworld, present=None, state=MeetingState.IN_PROGRESS, number=1,
         starts_at=AT,
         place="Akimat, hall 2",
         state=state,
+        agenda_published_at=None if state == MeetingState.PLANNED else AT - timedelta(days=12),
     )
     _db.session.add(meeting)
     _db.session.flush()
