@@ -37,7 +37,7 @@ class MeetingForm(FlaskForm):
     )
     format = SelectField(_l("Format"), choices=format_choices, validators=[DataRequired()])
     place = StringField(
-        _l("Place"),
+        _l("Venue"),
         filters=STRIP,
         validators=[Length(max=PLACE_MAX)],
         description=_l("The address and the room, for a meeting in person."),
