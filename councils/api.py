@@ -14,13 +14,13 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from sqlalchemy.orm import selectinload
 
 from core.authorities.models import Authority
 from core.db import db
 from core.errors import AppError
 from councils import rules
+from councils.meetings import meeting_day
 from councils.models import (
     Affiliation,
     AgendaItem,
@@ -218,7 +218,7 @@ def item_json(item: AgendaItem) -> dict:
 
 def attendance_json(meeting: Meeting) -> dict:
     """Counts of the members serving on the meeting's day: present (and not gone), absent, left early."""
-    day = to_user_timezone(meeting.starts_at).date()  # the meeting's day in Almaty
+    day = meeting_day(meeting)  # the meeting's day in Kazakhstan, as everywhere else
     seats = {m.id: m for m in meeting.council.members if m.serves_on(day)}
     rows = {a.member_id: a for a in meeting.attendance if a.member_id in seats}
     present = [a for a in rows.values() if a.is_present]
