@@ -178,6 +178,8 @@ def plan_meeting(
     place = _line(place, PLACE_MAX, _l("The place"))
     url = _check_url(online_url)
     _check_where(fmt, place, url)
+    if db.session.get_bind().dialect.name == "postgresql":  # two plans at once get numbers one after the other
+        db.session.execute(sa.select(Council.id).where(Council.id == council.id).with_for_update())
     last = db.session.scalar(sa.select(sa.func.max(Meeting.number)).where(Meeting.council_id == council.id))
     meeting = Meeting(
         council_id=council.id,
@@ -249,7 +251,25 @@ def cancel_meeting(meeting: Meeting, actor, reason: str) -> Meeting:
         _requeue(item)
     db.session.flush()
     audit.record("council.meeting_cancelled", meeting, actor, reason=reason)
+    if is_public(meeting):  # the public knew of it: its cases' timelines and the followers learn why it is off
+        note = cancelled_note(meeting)
+        for item in meeting.items:
+            if item.case is not None:
+                loop.note_off_agenda(item.case, note, actor)
+        enqueue_after_commit(notify_meeting_cancelled, meeting.id)
     return meeting
+
+
+def cancelled_note(meeting: Meeting) -> str:
+    """The note on a case's timeline when the meeting is cancelled, in the platform's default language."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "kk")):
+        return _(
+            "%(council)s cancelled its meeting No. %(number)s on %(date)s: %(reason)s",
+            council=localized(meeting.council),
+            number=meeting.number,
+            date=format_date(meeting_day(meeting), "long"),
+            reason=meeting.cancelled_reason,
+        )
 
 
 def is_public(meeting: Meeting) -> bool:
@@ -848,31 +868,62 @@ def proposals_of(council: Council) -> list[Proposal]:
 # -- mail jobs (primary keys in, rows reloaded, vanished rows tolerated) ---------------------------------
 
 
+def _followers_of(meeting: Meeting) -> list[int]:
+    from core.accounts.models import User
+
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .join(Follower, Follower.user_id == User.id)
+            .where(Follower.council_id == meeting.council_id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 def notify_agenda_published(meeting_id: int) -> int:
-    """Mail the published agenda to every follower of the council, each in their own language."""
+    """Fan out the published agenda: one mail job per follower of the council (so a failure or a retry
+    touches one reader, never re-sends to the others)."""
+    from core.jobs import dispatch
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.agenda_published_at is None:
+        return 0
+    user_ids = _followers_of(meeting)
+    for user_id in user_ids:
+        dispatch(send_meeting_mail, meeting_id, user_id, "council_agenda_published")
+    return len(user_ids)
+
+
+def notify_meeting_cancelled(meeting_id: int) -> int:
+    """Fan out the cancellation of a meeting whose agenda was public, one mail job per follower."""
+    from core.jobs import dispatch
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.state != MeetingState.CANCELLED:
+        return 0
+    user_ids = _followers_of(meeting)
+    for user_id in user_ids:
+        dispatch(send_meeting_mail, meeting_id, user_id, "council_meeting_cancelled")
+    return len(user_ids)
+
+
+def send_meeting_mail(meeting_id: int, user_id: int, template: str) -> None:
+    """A meeting's mail (its published agenda, its cancellation) to one follower in their own language."""
     from core.accounts.models import User
     from core.mail import build_message, deliver, external_url
 
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.state == MeetingState.PLANNED:
-        return 0
-    users = db.session.scalars(
-        sa.select(User)
-        .join(Follower, Follower.user_id == User.id)
-        .where(Follower.council_id == meeting.council_id, User.active.is_(True))
-        .order_by(User.id)
-    ).unique()
+    user = db.session.get(User, user_id)
+    if meeting is None or user is None or not user.active:
+        return
     context = {
         "meeting": meeting,
         "council": meeting.council,
         "items": list(meeting.items),
         "link": external_url("councils.meeting", meeting_id=meeting.id),
     }
-    sent = 0
-    for user in users:
-        deliver(build_message(user, "council_agenda_published", context))
-        sent += 1
-    return sent
+    deliver(build_message(user, template, context))
 
 
 def notify_proposal_author(proposal_id: int, template: str) -> None:

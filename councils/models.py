@@ -223,6 +223,7 @@ class CouncilMember(db.Model):
 
 class Meeting(db.Model):
     __tablename__ = "council_meetings"
+    __table_args__ = (sa.UniqueConstraint("council_id", "number", name="uq_council_meetings_council_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(sa.ForeignKey("councils.id", ondelete="CASCADE"), index=True)

@@ -128,6 +128,7 @@ class EventKind(enum.StrEnum):
     SHORTLISTED = "shortlisted"
     OUTCOME = "outcome"  # the National Kurultai's outcome reached this case of the chain
     ON_AGENDA = "on_agenda"  # a public council put the case on a meeting's agenda
+    OFF_AGENDA = "off_agenda"  # that meeting was cancelled
 
     @property
     def label(self) -> str:
@@ -150,6 +151,7 @@ EVENT_LABELS = {
     EventKind.SHORTLISTED: _l("Shortlisted for a Kurultai session"),
     EventKind.OUTCOME: _l("Outcome of the National Kurultai"),
     EventKind.ON_AGENDA: _l("Put on a public council's agenda"),
+    EventKind.OFF_AGENDA: _l("A public council's meeting on it was cancelled"),
 }
 
 

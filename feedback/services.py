@@ -365,6 +365,11 @@ def note_on_agenda(case: Case, note: str, actor=None) -> CaseEvent:
     return _event(case, EventKind.ON_AGENDA, actor, note=note, notify=False)
 
 
+def note_off_agenda(case: Case, note: str, actor=None) -> CaseEvent:
+    """The council's meeting that had the case on its agenda was cancelled (``note`` says which, and why)."""
+    return _event(case, EventKind.OFF_AGENDA, actor, note=note, notify=False)
+
+
 # -- opening --------------------------------------------------------------------------------------------
 
 

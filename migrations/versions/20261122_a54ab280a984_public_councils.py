@@ -78,7 +78,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['council_id'], ['councils.id'], name=op.f('fk_council_meetings_council_id_councils'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_council_meetings_created_by_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_meetings'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_meetings')),
+    sa.UniqueConstraint('council_id', 'number', name='uq_council_meetings_council_number')
     )
     with op.batch_alter_table('council_meetings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_council_meetings_council_id'), ['council_id'], unique=False)

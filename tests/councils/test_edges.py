@@ -181,3 +181,42 @@ def test_the_days_meetings_count_from_local_midnight(cworld, clock):
     _db.session.flush()
     found = services.next_meetings([cworld.council], clock.today)
     assert found[cworld.council.id].replace(tzinfo=UTC) == datetime(2026, 2, 1, 21, 30, tzinfo=UTC)
+
+
+def test_cancelling_a_published_meeting_tells_its_cases_and_followers(cworld, clock, make_user, outbox, run_jobs):
+    from core.db import commit
+    from councils.models import Follower
+
+    reader = make_user(locale="ru")
+    _db.session.add(Follower(council_id=cworld.council.id, user_id=reader.id))
+    case = a_case(cworld)
+    meeting = plan(cworld, clock)
+    meetings.add_item(meeting, cworld.secretary.user, ItemKind.CASE, "Street lights", case=case)
+    meetings.publish_agenda(meeting, cworld.secretary.user)
+    commit()
+    run_jobs()
+    meetings.cancel_meeting(meeting, cworld.secretary.user, "The hall is flooded.")
+    commit()
+    run_jobs()
+    events = _db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
+    assert [e.kind for e in events][-2:] == [EventKind.ON_AGENDA, EventKind.OFF_AGENDA]
+    assert events[-1].note.endswith("The hall is flooded.")
+    mails = [m for m in outbox.messages() if m["To"] == reader.email]
+    assert [m["Subject"] for m in mails] == [
+        "Повестка дня заседания № 1: Общественный совет при акимате района",
+        "Заседание № 1 отменено: Общественный совет при акимате района",
+    ]
+    assert "The hall is flooded." in mails[1].get_body(("plain",)).get_content()
+
+
+def test_cancelling_a_planned_meeting_tells_nobody(cworld, clock, make_user, outbox, run_jobs):
+    from core.db import commit
+    from councils.models import Follower
+
+    reader = make_user()
+    _db.session.add(Follower(council_id=cworld.council.id, user_id=reader.id))
+    meeting = plan(cworld, clock)
+    meetings.cancel_meeting(meeting, cworld.secretary.user, "Not needed.")
+    commit()
+    run_jobs()
+    assert outbox.messages() == []
