@@ -220,3 +220,14 @@ def test_cancelling_a_planned_meeting_tells_nobody(cworld, clock, make_user, out
     commit()
     run_jobs()
     assert outbox.messages() == []
+
+
+def test_the_case_page_says_which_council_and_meeting(cworld, clock, client):
+    case = a_case(cworld)
+    meeting = plan(cworld, clock)
+    meetings.add_item(meeting, cworld.secretary.user, ItemKind.CASE, "Street lights", case=case)
+    meetings.publish_agenda(meeting, cworld.secretary.user)
+    _db.session.flush()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Put on a public council&#39;s agenda" in page
+    assert meetings.agenda_note(meeting) in page

@@ -271,6 +271,9 @@ def test_a_council_meeting_from_agenda_to_minutes(live_server, new_page, sign_in
     citizen.goto(f"/cases/{world['case']}")
     timeline = citizen.locator("main").inner_text()
     assert translate(live_server, lang, "Put on a public council's agenda") in timeline
+    assert COUNCIL_NAME["kk"] in timeline, (
+        "the timeline does not say which council"
+    )  # notes are in the default language
 
     # 3. The day comes: the secretary opens the meeting and records who is present.
     move_meeting_to_now(live_server, meeting_id)
