@@ -204,7 +204,11 @@ def test_histories_are_consistent_and_no_mail_goes_out(seeded, db):
     now = datetime.now(UTC)
     today = loop.today()
     for p in _petitions():
-        events = list(db.session.scalars(sa.select(PetitionEvent).where(PetitionEvent.petition_id == p.id)))
+        events = list(
+            db.session.scalars(
+                sa.select(PetitionEvent).where(PetitionEvent.petition_id == p.id).order_by(PetitionEvent.id)
+            )
+        )
         assert [e.at for e in events] == sorted(e.at for e in events), p.title
         assert all(e.at.replace(tzinfo=UTC) <= now for e in events)
         if p.published_at is None:
