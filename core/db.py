@@ -178,6 +178,17 @@ def rollback() -> None:
     db.session.rollback()
 
 
+def lock_row(obj, *, shared: bool = False) -> None:
+    """Reload ``obj``'s row under a row lock held until the unit of work ends (PostgreSQL): ``FOR UPDATE``, or
+    ``FOR SHARE`` when ``shared``. State checks made after it see the committed state, and two requests that
+    change the same row pass one at a time. SQLite serialises writers itself: nothing to do there."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    [key] = sa.inspect(type(obj)).primary_key
+    db.session.execute(sa.select(key).where(key == getattr(obj, key.key)).with_for_update(read=shared))
+    db.session.refresh(obj)
+
+
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.db import db
+from core.db import db, lock_row
 from core.errors import Conflict, NotAllowed
 from core.i18n import localized
 from core.jobs import enqueue_after_commit
@@ -116,16 +116,10 @@ def meeting_day(meeting: Meeting) -> date:
     return local_date(meeting.starts_at)
 
 
-def lock(meeting: Meeting) -> None:
-    """Reload the meeting's row under a lock until the unit of work ends (PostgreSQL), so that two requests at
-    once (a double click on "Publish", "End") cannot both pass the state check. SQLite serialises writers."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
-        db.session.refresh(meeting)
-
-
 def _state(meeting: Meeting, allowed, message) -> None:
-    lock(meeting)
+    """Check the meeting's state under its row lock, so that two requests at once (a double click on "Publish",
+    "End") cannot both pass."""
+    lock_row(meeting)
     if meeting.state not in allowed:
         raise Conflict(message)
 
@@ -178,8 +172,7 @@ def plan_meeting(
     place = _line(place, PLACE_MAX, _l("The place"))
     url = _check_url(online_url)
     _check_where(fmt, place, url)
-    if db.session.get_bind().dialect.name == "postgresql":  # two plans at once get numbers one after the other
-        db.session.execute(sa.select(Council.id).where(Council.id == council.id).with_for_update())
+    lock_row(council)  # two plans at once get numbers one after the other
     last = db.session.scalar(sa.select(sa.func.max(Meeting.number)).where(Meeting.council_id == council.id))
     meeting = Meeting(
         council_id=council.id,

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit
 from core.accounts.models import User
-from core.db import db
+from core.db import db, lock_row
 from core.errors import Conflict, NotAllowed
 from core.i18n import localized
 from core.mail import external_url, queue_mail
@@ -157,9 +157,7 @@ def minutes_for(meeting: Meeting, actor) -> Minutes:
 
 
 def _require_state(minutes: Minutes, state: MinutesState) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":  # two clicks at once pass one at a time
-        db.session.execute(sa.select(Minutes.id).where(Minutes.id == minutes.id).with_for_update())
-        db.session.refresh(minutes)
+    lock_row(minutes)  # two clicks at once pass one at a time
     if minutes.state != state:
         raise Conflict(_l("This step is not possible now (%(state)s).", state=minutes.state.label))
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
-from core.db import db
+from core.db import db, lock_row
 from core.errors import Conflict, NotAllowed
 from core.i18n import localized
 from councils import permissions, rules
@@ -178,9 +178,7 @@ def _require_runner(actor, council) -> None:
 def open_vote(item: AgendaItem, actor, question: str | None = None) -> Vote:
     meeting = item.meeting
     _require_runner(actor, meeting.council)
-    if db.session.get_bind().dialect.name == "postgresql":  # ending the meeting waits for this vote, or wins
-        db.session.execute(sa.select(Meeting.id).where(Meeting.id == meeting.id).with_for_update(read=True))
-        db.session.refresh(meeting)
+    lock_row(meeting, shared=True)  # ending the meeting waits for this vote, or wins
     if meeting.state != MeetingState.IN_PROGRESS:
         raise CouncilError(_l("Votes are held while the meeting is in progress."))
     if open_vote_of(item) is not None:
@@ -233,11 +231,7 @@ def _lock_vote(vote: Vote, *, closing: bool = False) -> None:
     """Reload the vote's row under a lock until the unit of work ends (PostgreSQL): ballots take it shared,
     closing takes it exclusively. So a ballot is either in before the count, or finds the vote closed: never
     stored after the count without being counted. SQLite serialises writers itself."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    query = sa.select(Vote.id).where(Vote.id == vote.id)
-    db.session.execute(query.with_for_update() if closing else query.with_for_update(read=True))
-    db.session.refresh(vote)
+    lock_row(vote, shared=not closing)
     if closing:
         db.session.expire(vote, ["ballots"])
 

@@ -24,7 +24,7 @@ from core.accounts.models import User
 from core.authorities.models import Authority, AuthorityKind
 from core.authorities.services import EXECUTIVE_KINDS, KURULTAI_KEY, authority_for_territory, find_authority
 from core.calendar import add_working_days, is_working_day, working_days_between
-from core.db import db, utcnow
+from core.db import db, lock_row, utcnow
 from core.errors import AppError, Conflict, NotAllowed
 from core.jobs import enqueue_after_commit
 from core.territories.models import Territory
@@ -466,9 +466,7 @@ def _lock(case: Case) -> None:
     """Reload the case's row and lock it until the unit of work ends (PostgreSQL), so a transition never
     overwrites a change the sweep (or another officer) committed meanwhile; the state checks then see the
     current state. SQLite serialises writers itself."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
-        db.session.refresh(case)
+    lock_row(case)
 
 
 def _require_officer(case: Case, actor) -> None:
