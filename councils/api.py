@@ -19,8 +19,7 @@ from sqlalchemy.orm import selectinload
 from core.authorities.models import Authority
 from core.db import db
 from core.errors import AppError
-from councils import rules
-from councils.meetings import meeting_day
+from councils.meetings import meeting_day, quorum_status
 from councils.models import (
     Affiliation,
     AgendaItem,
@@ -223,18 +222,16 @@ def attendance_json(meeting: Meeting) -> dict:
     rows = {a.member_id: a for a in meeting.attendance if a.member_id in seats}
     present = [a for a in rows.values() if a.is_present]
     left = [a for a in rows.values() if a.present and a.left_at is not None]
-    with_vote = sum(1 for m in seats.values() if m.voting_right)
-    present_with_vote = sum(1 for a in present if seats[a.member_id].voting_right)
-    council_rules = rules.Rules.of(meeting.council)
+    quorum = quorum_status(meeting)
     return {
         "members": len(seats),
-        "members_with_vote": with_vote,
+        "members_with_vote": quorum.members_with_vote,
         "present": len(present),
-        "present_with_vote": present_with_vote,
+        "present_with_vote": quorum.present_with_vote,
         "absent": len(seats) - len(present) - len(left),
         "left": len(left),
-        "quorum_needed": rules.quorum_needed(council_rules, with_vote),
-        "quorum_met": rules.has_quorum(council_rules, with_vote, present_with_vote),
+        "quorum_needed": quorum.needed,
+        "quorum_met": quorum.met,
     }
 
 

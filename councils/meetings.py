@@ -35,7 +35,6 @@ from councils.models import (
     Attendance,
     Council,
     CouncilMember,
-    Follower,
     ItemKind,
     Material,
     Meeting,
@@ -46,6 +45,8 @@ from councils.models import (
     Vote,
     VoteState,
 )
+from councils.permissions import require_runner as _require_runner
+from councils.services import followers, seats_of
 from feedback import services as loop
 from feedback.models import CaseEvent, EventKind
 
@@ -72,11 +73,6 @@ MATERIAL_TYPES = {".pdf": PDF, ".docx": DOCX, ".odt": ODT}
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-
-
-def _require_runner(actor, council: Council) -> None:
-    if not permissions.can_run_meetings(actor, council):
-        raise NotAllowed(_l("Only the council's secretary or chair can do this."))
 
 
 def _text(value, limit: int, what) -> str:
@@ -655,9 +651,9 @@ def start_meeting(meeting: Meeting, actor) -> Meeting:
 
 
 def serving_members(meeting: Meeting) -> list[CouncilMember]:
-    """The council's members serving on the meeting's day."""
+    """The council's members serving on the meeting's day, in the order they were seated."""
     day = meeting_day(meeting)
-    return [m for m in meeting.council.members if m.serves_on(day)]
+    return [m for m in sorted(seats_of(meeting.council), key=lambda m: m.id) if m.serves_on(day)]
 
 
 def _attendance(meeting: Meeting, member: CouncilMember) -> Attendance | None:
@@ -665,8 +661,9 @@ def _attendance(meeting: Meeting, member: CouncilMember) -> Attendance | None:
 
 
 def attendance_of(meeting: Meeting) -> dict[int, Attendance]:
-    """Member id → their attendance row."""
-    return {a.member_id: a for a in meeting.attendance}
+    """Member id → their attendance row (from the database: rows added by id are there too)."""
+    rows = db.session.scalars(sa.select(Attendance).where(Attendance.meeting_id == meeting.id))
+    return {row.member_id: row for row in rows}
 
 
 def _check_member(meeting: Meeting, member: CouncilMember) -> None:
@@ -735,9 +732,14 @@ def end_meeting(meeting: Meeting, actor) -> Meeting:
 
 
 def present_members(meeting: Meeting) -> list[CouncilMember]:
-    """Members present now (marked present and not left), in the council's order."""
-    present = {a.member_id for a in meeting.attendance if a.is_present}
-    return [m for m in meeting.council.members if m.id in present]
+    """Members serving on the meeting's day who are present now (marked present and not left), in seating order."""
+    attendance = attendance_of(meeting)
+    return [m for m in serving_members(meeting) if (a := attendance.get(m.id)) is not None and a.is_present]
+
+
+def present_voters(meeting: Meeting) -> list[CouncilMember]:
+    """Of them, the members with voting rights: who may vote now."""
+    return [m for m in present_members(meeting) if m.voting_right]
 
 
 @dataclass(frozen=True)
@@ -752,8 +754,7 @@ def quorum_status(meeting: Meeting) -> QuorumStatus:
     """Quorum now, under the council's rules: members with voting rights serving on the meeting's day, and how
     many of them are present."""
     voting = [m for m in serving_members(meeting) if m.voting_right]
-    present = {m.id for m in present_members(meeting)}
-    here = sum(1 for m in voting if m.id in present)
+    here = len(present_voters(meeting))
     council_rules = rules.Rules.of(meeting.council)
     return QuorumStatus(
         present_with_vote=here,
@@ -861,19 +862,6 @@ def proposals_of(council: Council) -> list[Proposal]:
 # -- mail jobs (primary keys in, rows reloaded, vanished rows tolerated) ---------------------------------
 
 
-def _followers_of(meeting: Meeting) -> list[int]:
-    from core.accounts.models import User
-
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .join(Follower, Follower.user_id == User.id)
-            .where(Follower.council_id == meeting.council_id, User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
-
-
 def notify_agenda_published(meeting_id: int) -> int:
     """Fan out the published agenda: one mail job per follower of the council (so a failure or a retry
     touches one reader, never re-sends to the others)."""
@@ -882,7 +870,7 @@ def notify_agenda_published(meeting_id: int) -> int:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.agenda_published_at is None:
         return 0
-    user_ids = _followers_of(meeting)
+    user_ids = [user.id for user in followers(meeting.council)]
     for user_id in user_ids:
         dispatch(send_meeting_mail, meeting_id, user_id, "council_agenda_published")
     return len(user_ids)
@@ -895,7 +883,7 @@ def notify_meeting_cancelled(meeting_id: int) -> int:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.state != MeetingState.CANCELLED:
         return 0
-    user_ids = _followers_of(meeting)
+    user_ids = [user.id for user in followers(meeting.council)]
     for user_id in user_ids:
         dispatch(send_meeting_mail, meeting_id, user_id, "council_meeting_cancelled")
     return len(user_ids)

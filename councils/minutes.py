@@ -6,21 +6,22 @@ States: DRAFT → APPROVED → PUBLISHED, one function per transition; all by th
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.accounts.models import User
 from core.db import db, lock_row
-from core.errors import Conflict, NotAllowed
+from core.errors import Conflict
 from core.i18n import localized
 from core.mail import external_url, queue_mail
-from councils import permissions, rules, voting
+from councils import rules, voting
 from councils.errors import CouncilError
-from councils.models import Follower, Meeting, MeetingFormat, MeetingState, Minutes, MinutesState, VoteState
+from councils.meetings import attendance_of, meeting_day, serving_members
+from councils.models import Meeting, MeetingFormat, MeetingState, Minutes, MinutesState, VoteState
+from councils.permissions import require_runner
+from councils.services import followers
 from feedback import services as loop
 
 TEXT_MAX = 200_000
@@ -77,8 +78,8 @@ def draft_text(meeting: Meeting) -> str:
     if meeting.online_url and meeting.format != MeetingFormat.IN_PERSON:
         out.append(_("Online: %(url)s", url=meeting.online_url))
 
-    members = voting.serving_members(council.id, voting.meeting_day(meeting))
-    attendance = voting.attendance_of(meeting)
+    members = serving_members(meeting)
+    attendance = attendance_of(meeting)
     present = [m for m in members if (a := attendance.get(m.id)) is not None and a.present]
     absent = [m for m in members if m not in present]
     left = [(m, attendance[m.id].left_at) for m in present if attendance[m.id].left_at is not None]
@@ -136,8 +137,7 @@ def draft_text(meeting: Meeting) -> str:
 
 
 def _require_runner(actor, meeting: Meeting) -> None:
-    if not permissions.can_run_meetings(actor, meeting.council):
-        raise NotAllowed()
+    require_runner(actor, meeting.council)
 
 
 def minutes_for(meeting: Meeting, actor) -> Minutes:
@@ -187,17 +187,6 @@ def approve_minutes(minutes: Minutes, actor) -> Minutes:
     return minutes
 
 
-def followers(council) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Follower, Follower.user_id == User.id)
-            .where(Follower.council_id == council.id, User.active.is_(True))
-            .order_by(User.id)
-        ).unique()
-    )
-
-
 def publish_minutes(minutes: Minutes, actor) -> Minutes:
     """Publish approved minutes and mail every follower, in their language, with a link."""
     _require_runner(actor, minutes.meeting)
@@ -214,7 +203,7 @@ def publish_minutes(minutes: Minutes, actor) -> Minutes:
             context = {
                 "council_name": localized(meeting.council, "name"),
                 "number": meeting.number,
-                "date": format_date(voting.meeting_day(meeting), "long"),
+                "date": format_date(meeting_day(meeting), "long"),
                 "link": link,
             }
         queue_mail(user, "council_minutes_published", **context)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from core.db import db
+from core.errors import NotAllowed
 from councils.models import Council, CouncilMember, Position
 
 
@@ -55,6 +57,12 @@ def can_run_meetings(user, council: Council) -> bool:
     recommendations, edit, approve and publish minutes, decide on citizens' proposals: secretary or chair."""
     seat = membership(user, council)
     return seat is not None and seat.position in (Position.SECRETARY, Position.CHAIR)
+
+
+def require_runner(user, council: Council) -> None:
+    """Raise unless ``can_run_meetings``: the services' own check, whatever the view did."""
+    if not can_run_meetings(user, council):
+        raise NotAllowed(_l("Only the council's secretary or chair can do this."))
 
 
 def can_see_unpublished(user, council: Council) -> bool:

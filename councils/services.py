@@ -523,7 +523,11 @@ def end_membership(member: CouncilMember, actor, on: date | None = None) -> Coun
 
 def seats_of(council: Council) -> list[CouncilMember]:
     """Every seat of the council, from the database (the relationship may not know of seats added by id)."""
-    return list(db.session.scalars(sa.select(CouncilMember).where(CouncilMember.council_id == council.id)))
+    return list(
+        db.session.scalars(
+            sa.select(CouncilMember).where(CouncilMember.council_id == council.id).order_by(CouncilMember.id)
+        )
+    )
 
 
 def _order(member: CouncilMember):
@@ -623,7 +627,7 @@ def followers(council: Council) -> list[User]:
         db.session.scalars(
             sa.select(User)
             .join(Follower, Follower.user_id == User.id)
-            .where(Follower.council_id == council.id)
+            .where(Follower.council_id == council.id, User.active.is_(True))
             .order_by(Follower.created_at, User.id)
         )
     )

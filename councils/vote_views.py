@@ -104,7 +104,7 @@ def _choices(vote: Vote) -> list[tuple[str, str]]:
 def _recordable(vote: Vote) -> list:
     """Present members with voting rights who have not voted in this vote."""
     voted = {b.member_id for b in vote.ballots}
-    return [m for m in voting.present_voters(vote.item.meeting) if m.id not in voted]
+    return [m for m in meetings.present_voters(vote.item.meeting) if m.id not in voted]
 
 
 def _ballot_form(vote: Vote, bound: bool = False) -> vote_forms.BallotForm:
@@ -128,7 +128,7 @@ def _item_page(item: AgendaItem, status: int = 200, **forms):
     council = meeting.council
     can_run = permissions.can_run_meetings(current_user, council)
     open_vote = voting.open_vote_of(item)
-    seat = permissions.membership(current_user, council, voting.meeting_day(meeting))
+    seat = permissions.membership(current_user, council, meetings.meeting_day(meeting))
     context = {
         "item": item,
         "meeting": meeting,
@@ -190,7 +190,7 @@ def cast_ballot(vote_id: int):
     vote = _load_vote(vote_id)
     item = vote.item
     meeting = item.meeting
-    if permissions.membership(current_user, meeting.council, voting.meeting_day(meeting)) is None:
+    if permissions.membership(current_user, meeting.council, meetings.meeting_day(meeting)) is None:
         abort(403)
     form = _ballot_form(vote, bound=True)
     if not form.validate_on_submit():

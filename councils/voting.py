@@ -9,8 +9,6 @@ authorities: each opens a case in the loop (source: council recommendation) addr
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
-
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,6 +20,7 @@ from core.errors import Conflict, NotAllowed
 from core.i18n import localized
 from councils import permissions, rules
 from councils.errors import CouncilError
+from councils.meetings import attendance_of, meeting_day, serving_members
 from councils.models import (
     AgendaItem,
     Attendance,
@@ -37,6 +36,7 @@ from councils.models import (
     VoteOutcome,
     VoteState,
 )
+from councils.permissions import require_runner as _require_runner
 from feedback import services as loop
 from feedback.models import CaseSource, ParticipantRole
 
@@ -98,36 +98,9 @@ def set_option_set(kind, options, actor) -> VoteOptionSet:
 # -- who is there ----------------------------------------------------------------------------------------
 
 
-def meeting_day(meeting: Meeting) -> date:
-    """The local (Kazakhstan) date the meeting starts on."""
-    starts = meeting.starts_at
-    if starts.tzinfo is None:
-        starts = starts.replace(tzinfo=UTC)
-    offset = float(current_app.config.get("LOCAL_UTC_OFFSET_HOURS", 5))
-    return (starts.astimezone(UTC) + timedelta(hours=offset)).date()
-
-
-def serving_members(council_id: int, on: date) -> list[CouncilMember]:
-    seats = db.session.scalars(
-        sa.select(CouncilMember).where(CouncilMember.council_id == council_id).order_by(CouncilMember.id)
-    )
-    return [seat for seat in seats if seat.serves_on(on)]
-
-
 def voting_members(meeting: Meeting) -> list[CouncilMember]:
     """The council's members with voting rights serving on the meeting's day."""
-    return [m for m in serving_members(meeting.council_id, meeting_day(meeting)) if m.voting_right]
-
-
-def attendance_of(meeting: Meeting) -> dict[int, Attendance]:
-    rows = db.session.scalars(sa.select(Attendance).where(Attendance.meeting_id == meeting.id))
-    return {row.member_id: row for row in rows}
-
-
-def present_voters(meeting: Meeting) -> list[CouncilMember]:
-    """Members with voting rights present now (marked present, not left)."""
-    attendance = attendance_of(meeting)
-    return [m for m in voting_members(meeting) if (a := attendance.get(m.id)) is not None and a.is_present]
+    return [m for m in serving_members(meeting) if m.voting_right]
 
 
 def _is_present(meeting: Meeting, member: CouncilMember) -> bool:
@@ -168,11 +141,6 @@ def roll_call(vote: Vote) -> list[Ballot] | None:
     if vote.state != VoteState.CLOSED or vote.secret:
         return None
     return sorted(vote.ballots, key=lambda b: (b.member.full_name, b.id))
-
-
-def _require_runner(actor, council) -> None:
-    if not permissions.can_run_meetings(actor, council):
-        raise NotAllowed()
 
 
 def open_vote(item: AgendaItem, actor, question: str | None = None) -> Vote:
@@ -386,8 +354,7 @@ def record_decision(item: AgendaItem, actor, text: str, recommendations=()) -> l
     item.decided_at = loop.current_time()
     db.session.flush()
     audit.record("council.decision_recorded", item, actor, recommendations=len(wanted))
-    day = meeting_day(meeting)
-    participant_ids = sorted({m.user_id for m in serving_members(council.id, day) if m.user_id is not None})
+    participant_ids = sorted({m.user_id for m in serving_members(meeting) if m.user_id is not None})
     made = []
     for authority, rec_text in wanted:
         rec = Recommendation(item_id=item.id, authority_id=authority.id, text=rec_text, created_by_id=actor.id)
