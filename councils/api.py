@@ -27,11 +27,11 @@ from councils.models import (
     CouncilMember,
     Meeting,
     MinutesState,
-    Position,
     Recommendation,
     Vote,
     VoteState,
 )
+from councils.services import POSITION_ORDER
 from feedback import services as loop
 from feedback.api import _int_arg, _iso, _open_data_headers, authority_json, case_url
 
@@ -41,9 +41,6 @@ bp.after_request(_open_data_headers)
 PER_PAGE = 50
 PER_PAGE_MAX = 200
 PAGE_MAX = 100_000
-POSITION_ORDER = {Position.CHAIR: 0, Position.DEPUTY_CHAIR: 1, Position.SECRETARY: 2, Position.MEMBER: 3}
-
-
 # -- shapes ---------------------------------------------------------------------------------------------
 
 
@@ -54,7 +51,7 @@ def _share(part: int, whole: int) -> float | None:
 def serving(council: Council, on: date) -> list[CouncilMember]:
     """The members serving on the day: chair, deputy chair, secretary, then members, each in order of seating."""
     seats = [m for m in council.members if m.serves_on(on)]
-    return sorted(seats, key=lambda m: (POSITION_ORDER.get(m.position, 9), m.id))
+    return sorted(seats, key=lambda m: (POSITION_ORDER.index(m.position), m.id))
 
 
 def _counts(seats: list[CouncilMember]) -> dict:
